@@ -1,0 +1,91 @@
+# sigma-agent — build, run and test.
+#
+#   make            build build/sigma-agent (static, stripped of nothing)
+#   make run        build and start the daemon with the embedded defaults
+#   make check      build and run every test; ends with "N passed, M failed"
+#   make check-asan the same suite under AddressSanitizer + UBSan
+#   make fuzz       libFuzzer harnesses (FUZZ_SECONDS=N each)
+#   make bench      benchmark against nginx and the official MCP SDK
+#   make interop    the official MCP conformance suite and SDK client
+#   make clean
+
+VERSION    := 0.1.0
+CXX        ?= g++
+BUILD      ?= build
+CXXSTD     := -std=c++17
+WARN       := -Wall -Wextra -Werror
+OPT        ?= -O2
+CPPFLAGS   += -Isrc -DSIGMA_VERSION='"$(VERSION)"' -MMD -MP
+CXXFLAGS   += $(CXXSTD) $(WARN) $(OPT) -pthread
+SAN_FLAGS  :=
+LINK_MODE  := -static
+
+ifeq ($(SANITIZE),1)
+  SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  OPT       := -O1 -g
+  LINK_MODE :=
+endif
+
+CXXFLAGS += $(SAN_FLAGS)
+LDFLAGS  += $(SAN_FLAGS) -pthread
+
+LIB_SRCS   := $(shell find src -name '*.cpp' ! -name main.cpp | sort)
+LIB_OBJS   := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+UNIT_SRCS  := $(shell find tests/unit -name '*.cpp' 2>/dev/null | sort)
+UNIT_OBJS  := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
+INTEG_SRCS := $(shell find tests/integration -name '*.cpp' 2>/dev/null | sort)
+INTEG_OBJS := $(INTEG_SRCS:%.cpp=$(BUILD)/obj/%.o)
+
+BIN        := $(BUILD)/sigma-agent
+UNIT_BIN   := $(BUILD)/tests/unit_tests
+INTEG_BIN  := $(BUILD)/tests/integration_tests
+
+.PHONY: all run check check-asan check-prereqs test-binaries fuzz bench interop clean check-deps
+
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/libsigma.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/src/main.o $(BUILD)/libsigma.a
+	$(CXX) $(LINK_MODE) $(LDFLAGS) -o $@ $^
+
+$(UNIT_BIN): $(UNIT_OBJS) $(BUILD)/libsigma.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^
+
+$(INTEG_BIN): $(INTEG_OBJS) $(BUILD)/libsigma.a
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^
+
+test-binaries: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
+
+run: check-prereqs $(BIN)
+	./$(BIN)
+
+check-prereqs:
+	@sh tests/prereqs.sh build
+
+check:
+	@sh tests/prereqs.sh check
+	@$(MAKE) --no-print-directory test-binaries
+	@sh tests/run_checks.sh $(BUILD)
+
+check-asan:
+	@sh tests/prereqs.sh check
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-binaries
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  SIGMA_SANITIZED=1 sh tests/run_checks.sh build/asan
+
+check-deps:
+	@sh tests/check_deps.sh
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) $(BUILD)/obj/src/main.d

@@ -1,0 +1,63 @@
+// Socket helpers (redis `anet` style) and the bind classification of SPEC §4.
+//
+// Owns: parsing `host:port`, resolving it with getaddrinfo, deciding whether
+// every resolved address is loopback, and opening non-blocking listeners.
+// Threading: pure functions, except that resolution may block (DNS), so the
+// daemon calls classify_bind() at start-up only.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "base/unique_fd.h"
+
+namespace sigma::net {
+
+struct HostPort {
+  std::string host;  // without brackets: "127.0.0.1", "::1", "localhost"
+  uint16_t port = 0;
+};
+
+// Accepts "host:port", "[v6]:port" and "host" alone when default_port is given
+// (default_port < 0 means the port is required). Fails on empty host, bad
+// brackets, a bare IPv6 literal without brackets, or a port outside 0..65535.
+Result<HostPort> parse_host_port(std::string_view text, int default_port = -1);
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  std::string to_string() const;  // "127.0.0.1:9103" / "[::1]:9103"
+};
+
+// True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
+bool is_loopback(const SocketAddress& address);
+
+struct BindClassification {
+  bool is_loopback = false;               // every resolved address is loopback
+  std::vector<SocketAddress> addresses;   // in getaddrinfo order; empty when unresolvable
+  std::string reason;                     // why it is or is not loopback, for logs and --check-config
+};
+
+// Resolves `bind.host` with getaddrinfo (AI_PASSIVE, SOCK_STREAM) and classifies
+// it. `localhost` in any case counts as loopback only if it resolves to loopback
+// addresses. Anything unresolvable is not loopback (fail closed).
+BindClassification classify_bind(const HostPort& bind);
+
+// socket + SO_REUSEADDR + bind + listen, non-blocking and close-on-exec.
+// IPv6 sockets get IPV6_V6ONLY so "[::1]" never also binds IPv4.
+Result<UniqueFd> listen_tcp(const SocketAddress& address, int backlog = 511);
+
+// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. Returns an invalid fd with errno
+// set to EAGAIN when nothing is pending.
+UniqueFd accept_connection(int listen_fd, SocketAddress* peer);
+
+// The local address a socket is bound to (to learn the port chosen for :0).
+Result<SocketAddress> local_address(int fd);
+
+}  // namespace sigma::net
