@@ -1,0 +1,289 @@
+#include "net/socket.h"
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace sigma::net {
+namespace {
+
+// Places `text` so that its last byte is the last byte of a readable page,
+// followed by a PROT_NONE page: any read past the end faults under test.
+class GuardedText final {
+ public:
+  explicit GuardedText(std::string_view text) {
+    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    REQUIRE(text.size() <= page_);
+    void* map = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(map != MAP_FAILED);
+    base_ = static_cast<char*>(map);
+    REQUIRE(mprotect(base_ + page_, page_, PROT_NONE) == 0);
+    char* start = base_ + page_ - text.size();
+    if (!text.empty()) {
+      std::memcpy(start, text.data(), text.size());
+    }
+    view_ = std::string_view(start, text.size());
+  }
+  ~GuardedText() { munmap(base_, 2 * page_); }
+  GuardedText(const GuardedText&) = delete;
+  GuardedText& operator=(const GuardedText&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  size_t page_ = 0;
+  char* base_ = nullptr;
+  std::string_view view_;
+};
+
+SocketAddress v4(const char* text, uint16_t port = 0) {
+  SocketAddress a;
+  auto* sin = reinterpret_cast<sockaddr_in*>(&a.storage);
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(port);
+  REQUIRE(inet_pton(AF_INET, text, &sin->sin_addr) == 1);
+  a.length = sizeof(sockaddr_in);
+  return a;
+}
+
+SocketAddress v6(const char* text, uint16_t port = 0) {
+  SocketAddress a;
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(port);
+  REQUIRE(inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1);
+  a.length = sizeof(sockaddr_in6);
+  return a;
+}
+
+struct HostPortCase {
+  const char* text;
+  int default_port;
+  bool ok;
+  const char* host;
+  uint16_t port;
+};
+
+const HostPortCase kHostPortCases[] = {
+    {"127.0.0.1:9103", -1, true, "127.0.0.1", 9103},
+    {"[::1]:9103", -1, true, "::1", 9103},
+    {"localhost:9103", -1, true, "localhost", 9103},
+    {"LOCALHOST:1", -1, true, "LOCALHOST", 1},
+    {"0.0.0.0:0", -1, true, "0.0.0.0", 0},
+    {"host:65535", -1, true, "host", 65535},
+    {"[fe80::1%eth0]:80", -1, true, "fe80::1%eth0", 80},
+    {"[::ffff:127.0.0.1]:80", -1, true, "::ffff:127.0.0.1", 80},
+    {"host", 9102, true, "host", 9102},
+    {"[::1]", 9102, true, "::1", 9102},
+    {"host", 0, true, "host", 0},
+    {"host", -1, false, "", 0},
+    {"[::1]", -1, false, "", 0},
+    {"::1:9103", -1, false, "", 0},
+    {"::1", 9103, false, "", 0},
+    {":9103", -1, false, "", 0},
+    {"", 9103, false, "", 0},
+    {"[]:9103", -1, false, "", 0},
+    {"[::1", -1, false, "", 0},
+    {"[::1]9103", -1, false, "", 0},
+    {"[::1]:", -1, false, "", 0},
+    {"[localhost]:80", -1, false, "", 0},
+    {"[::1%]:80", -1, false, "", 0},
+    {"host:65536", -1, false, "", 0},
+    {"host:99999999", -1, false, "", 0},
+    {"host:-1", -1, false, "", 0},
+    {"host:+1", -1, false, "", 0},
+    {"host:9a", -1, false, "", 0},
+    {"host: 80", -1, false, "", 0},
+    {"host:", -1, false, "", 0},
+    {"host:", 80, false, "", 0},
+    {"ho st:80", -1, false, "", 0},
+    {"host/x:80", -1, false, "", 0},
+    {"user@host:80", -1, false, "", 0},
+    {"host", 65536, false, "", 0},
+};
+
+TEST_CASE("parse_host_port accepts host:port, [v6]:port and a bare host with a default port") {
+  for (const HostPortCase& c : kHostPortCases) {
+    SUBCASE(c.text) {
+      auto check = [&](std::string_view text) {
+        Result<HostPort> r = parse_host_port(text, c.default_port);
+        CHECK_MESSAGE(r.is_ok() == c.ok, (r.is_ok() ? std::string("ok") : r.error()));
+        if (r.is_ok() && c.ok) {
+          CHECK(r->host == c.host);
+          CHECK(r->port == c.port);
+        }
+        if (!r.is_ok()) {
+          CHECK(r.error().find("invalid address") == 0);
+        }
+      };
+      check(c.text);
+      GuardedText guarded(c.text);
+      check(guarded.view());
+    }
+  }
+}
+
+TEST_CASE("parse_host_port never reads past the end of any prefix") {
+  const std::string text = "[fe80::1%eth0]:65535";
+  for (size_t n = 0; n <= text.size(); ++n) {
+    GuardedText guarded(std::string_view(text).substr(0, n));
+    Result<HostPort> r = parse_host_port(guarded.view(), -1);
+    CHECK(r.is_ok() == (n >= 16));
+  }
+}
+
+TEST_CASE("the parse error names the input and says how to fix a bare IPv6 literal") {
+  Result<HostPort> r = parse_host_port("::1:9103");
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.error().find("\"::1:9103\"") != std::string::npos);
+  CHECK(r.error().find("[::1]:9103") != std::string::npos);
+}
+
+TEST_CASE("is_loopback is true only for 127/8, ::1 and ::ffff:127/104") {
+  struct Case {
+    SocketAddress address;
+    bool loopback;
+    const char* name;
+  };
+  const Case cases[] = {
+      {v4("127.0.0.1"), true, "127.0.0.1"},
+      {v4("127.255.255.254"), true, "127.255.255.254"},
+      {v4("127.5.5.5"), true, "127.5.5.5"},
+      {v6("::1"), true, "::1"},
+      {v6("::ffff:127.0.0.1"), true, "::ffff:127.0.0.1"},
+      {v6("::ffff:127.9.8.7"), true, "::ffff:127.9.8.7"},
+      {v4("0.0.0.0"), false, "0.0.0.0"},
+      {v4("10.1.2.3"), false, "10.1.2.3"},
+      {v4("128.0.0.1"), false, "128.0.0.1"},
+      {v4("126.255.255.255"), false, "126.255.255.255"},
+      {v4("8.8.8.8"), false, "8.8.8.8"},
+      {v6("::"), false, "::"},
+      {v6("::ffff:0.0.0.0"), false, "::ffff:0.0.0.0"},
+      {v6("::ffff:10.0.0.1"), false, "::ffff:10.0.0.1"},
+      {v6("::127.0.0.1"), false, "::127.0.0.1 (deprecated v4-compatible)"},
+      {v6("::2"), false, "::2"},
+      {v6("fe80::1"), false, "fe80::1"},
+      {v6("2001:db8::1"), false, "2001:db8::1"},
+  };
+  for (const Case& c : cases) {
+    SUBCASE(c.name) { CHECK(is_loopback(c.address) == c.loopback); }
+  }
+  SUBCASE("an empty or truncated address is not loopback") {
+    SocketAddress empty;
+    CHECK_FALSE(is_loopback(empty));
+    SocketAddress truncated = v4("127.0.0.1");
+    truncated.length = 2;
+    CHECK_FALSE(is_loopback(truncated));
+  }
+}
+
+TEST_CASE("SocketAddress::to_string brackets IPv6 and prints the port") {
+  CHECK(v4("127.0.0.1", 9103).to_string() == "127.0.0.1:9103");
+  CHECK(v6("::1", 9103).to_string() == "[::1]:9103");
+  CHECK(v6("::ffff:127.0.0.1", 80).to_string() == "[::ffff:127.0.0.1]:80");
+}
+
+TEST_CASE("classify_bind calls an address loopback only when every resolved address is") {
+  struct Case {
+    const char* host;
+    bool loopback;
+    const char* reason_part;
+  };
+  const Case cases[] = {
+      {"127.0.0.1", true, "loopback"},
+      {"127.5.5.5", true, "loopback"},
+      {"::1", true, "loopback"},
+      {"::ffff:127.0.0.1", true, "loopback"},
+      {"localhost", true, "loopback"},
+      {"LOCALHOST", true, "loopback"},
+      {"0.0.0.0", false, "wildcard address"},
+      {"::", false, "wildcard address"},
+      {"::ffff:0.0.0.0", false, "wildcard address"},
+      {"10.1.2.3", false, "non-loopback address 10.1.2.3:9103"},
+      {"8.8.8.8", false, "non-loopback address 8.8.8.8:9103"},
+      {"no-such-host.invalid", false, "cannot be resolved"},
+      {"", false, "empty"},
+  };
+  for (const Case& c : cases) {
+    SUBCASE(c.host) {
+      BindClassification b = classify_bind(HostPort{c.host, 9103});
+      CHECK_MESSAGE(b.is_loopback == c.loopback, b.reason);
+      CHECK_MESSAGE(b.reason.find(c.reason_part) != std::string::npos, b.reason);
+      CHECK(b.reason.find(c.host) != std::string::npos);
+      if (c.loopback) {
+        REQUIRE_FALSE(b.addresses.empty());
+        for (const SocketAddress& a : b.addresses) {
+          CHECK(is_loopback(a));
+          CHECK(a.to_string().find(":9103") != std::string::npos);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("listen_tcp on port 0 binds and local_address reports the chosen port") {
+  SocketAddress any_port = v4("127.0.0.1", 0);
+  Result<UniqueFd> fd = listen_tcp(any_port);
+  REQUIRE_MESSAGE(fd.is_ok(), (fd.is_ok() ? "" : fd.error()));
+  Result<SocketAddress> local = local_address(fd->get());
+  REQUIRE(local.is_ok());
+  const auto* sin = reinterpret_cast<const sockaddr_in*>(&local->storage);
+  CHECK(ntohs(sin->sin_port) != 0);
+  CHECK(is_loopback(*local));
+
+  SUBCASE("a second bind to the same port fails with a message naming the address") {
+    Result<UniqueFd> again = listen_tcp(*local);
+    REQUIRE_FALSE(again.is_ok());
+    CHECK(again.error() == "bind " + local->to_string() + ": " + std::strerror(EADDRINUSE));
+  }
+
+  SUBCASE("accept_connection returns EAGAIN when idle, then the peer address") {
+    SocketAddress peer;
+    errno = 0;
+    UniqueFd none = accept_connection(fd->get(), &peer);
+    CHECK_FALSE(none.is_valid());
+    CHECK((errno == EAGAIN || errno == EWOULDBLOCK));
+
+    UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(client.is_valid());
+    REQUIRE(connect(client.get(), reinterpret_cast<const sockaddr*>(&local->storage),
+                    local->length) == 0);
+    UniqueFd conn;
+    for (int i = 0; i < 200 && !conn.is_valid(); ++i) {
+      conn = accept_connection(fd->get(), &peer);
+      if (!conn.is_valid()) {
+        usleep(5000);
+      }
+    }
+    REQUIRE(conn.is_valid());
+    CHECK(is_loopback(peer));
+    CHECK((fcntl(conn.get(), F_GETFL) & O_NONBLOCK) != 0);
+    CHECK((fcntl(conn.get(), F_GETFD) & FD_CLOEXEC) != 0);
+  }
+}
+
+TEST_CASE("listen_tcp on [::1] is IPv6-only") {
+  Result<UniqueFd> fd = listen_tcp(v6("::1", 0));
+  if (!fd.is_ok()) {
+    MESSAGE("no IPv6 loopback here: " << fd.error());
+    return;
+  }
+  int v6only = 0;
+  socklen_t len = sizeof(v6only);
+  REQUIRE(getsockopt(fd->get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len) == 0);
+  CHECK(v6only == 1);
+}
+
+TEST_CASE("listen_tcp refuses an empty address") {
+  SocketAddress empty;
+  Result<UniqueFd> fd = listen_tcp(empty);
+  CHECK_FALSE(fd.is_ok());
+}
+
+}  // namespace
+}  // namespace sigma::net
