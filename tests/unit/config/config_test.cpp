@@ -1,0 +1,774 @@
+// Unit tests for sigma::config: sources and precedence, the command line, the
+// config file, validation messages and exit statuses, secrets, --help.
+#include "config/config.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <doctest/doctest.h>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/strings.h"
+
+namespace sigma::config {
+namespace {
+
+// A process environment and filesystem held in maps.
+struct Fake {
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> files;
+
+  Environment environment() const {
+    Environment e;
+    e.getenv = [this](const std::string& name) -> std::optional<std::string> {
+      auto it = env.find(name);
+      if (it == env.end()) {
+        return std::nullopt;
+      }
+      return it->second;
+    };
+    e.read_file = [this](const std::string& path) -> Result<std::string> {
+      auto it = files.find(path);
+      if (it == files.end()) {
+        return Status::error(path + ": No such file or directory");
+      }
+      return it->second;
+    };
+    e.file_exists = [this](const std::string& path) { return files.count(path) != 0; };
+    return e;
+  }
+
+  LoadResult load(const std::vector<std::string>& args) const { return config::load(args, environment()); }
+};
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) {
+    out += l;
+    out += '\n';
+  }
+  return out;
+}
+
+const std::string kDefaultFile(kDefaultConfigPath);
+
+TEST_CASE("the settings table is in SettingId order and each flag is derived from its environment name") {
+  size_t index = 0;
+  for (const SettingInfo& s : all_settings()) {
+    CAPTURE(s.env_name);
+    CHECK(static_cast<size_t>(s.id) == index);
+    REQUIRE((istarts_with(s.env_name, "AGENT_") || istarts_with(s.env_name, "SIGMA_")));
+    std::string expected_flag = "--" + to_lower(s.env_name.substr(6));
+    for (char& c : expected_flag) {
+      if (c == '_') {
+        c = '-';
+      }
+    }
+    CHECK(s.flag == expected_flag);
+    CHECK(find_setting_by_env(s.env_name) == &s);
+    CHECK(find_setting_by_flag(s.flag) == &s);
+    CHECK(!s.summary.empty());
+    CHECK(s.is_boolean == s.value_name.empty());
+    ++index;
+  }
+  CHECK(index == kSettingCount);
+  CHECK(find_setting_by_env("AGENT_NOPE") == nullptr);
+  CHECK(find_setting_by_flag("--nope") == nullptr);
+}
+
+TEST_CASE("with no flags, environment or file every setting has its default") {
+  Fake fake;
+  LoadResult r = fake.load({});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(r.command == Command::kRun);
+  CHECK(r.errors.empty());
+  CHECK(r.warnings.empty());
+  const Config& c = r.config;
+  CHECK(!c.api_url);
+  CHECK(!c.api_key);
+  CHECK(c.interval_s == 60);
+  CHECK(c.ssh_port == 22);
+  CHECK(c.metrics_port == 9102);
+  CHECK(c.metrics_bind == "0.0.0.0");
+  CHECK(!c.port_scan);
+  CHECK(c.port_scan_range.first == 10000);
+  CHECK(c.port_scan_range.last == 30000);
+  CHECK(c.port_scan_interval_s == 60);
+  CHECK(c.host_proc == "/proc");
+  CHECK(c.mcp_enabled);
+  CHECK(c.mcp_bind == "127.0.0.1:9103");
+  CHECK(c.mcp_bind_address.host == "127.0.0.1");
+  CHECK(c.mcp_bind_address.port == 9103);
+  CHECK(c.mcp_allowed_origins.empty());
+  CHECK(c.log_level == LogLevel::kInfo);
+  CHECK(c.http_max_header_bytes == 16384);
+  CHECK(c.http_max_body_bytes == 1048576);
+  CHECK(c.http_header_timeout_s == 10);
+  CHECK(c.http_idle_timeout_s == 60);
+  CHECK(c.http_max_connections == 1024);
+  CHECK(c.worker_threads == 2);
+  CHECK(c.port_reserve_s == 30);
+  CHECK(!c.stdio);
+  CHECK(c.config_file.empty());
+  for (const SettingInfo& s : all_settings()) {
+    CHECK(c.origin(s.id).source == Source::kDefault);
+  }
+}
+
+TEST_CASE("a flag wins over the environment, the environment over the file, the file over the default") {
+  struct Case {
+    SettingId id;
+    std::string file_value;
+    std::string env_value;
+    std::string flag_value;
+  };
+  const std::vector<Case> cases = {
+      {SettingId::kInterval, "30", "45", "90"},
+      {SettingId::kMcpBind, "127.0.0.1:1", "127.0.0.1:2", "[::1]:3"},
+      {SettingId::kLogLevel, "debug", "warn", "error"},
+      {SettingId::kPortScan, "true", "false", "true"},
+      {SettingId::kPortScanRange, "1-2", "3-4", "5-6"},
+      {SettingId::kApiUrl, "http://a", "http://b", "http://c"},
+      {SettingId::kHttpMaxBodyBytes, "2048", "4096", "8192"},
+  };
+  for (const Case& k : cases) {
+    const SettingInfo& s = setting_info(k.id);
+    const std::string name(s.env_name);
+    const std::string flag = std::string(s.flag) + "=" + k.flag_value;
+    SUBCASE(name.c_str()) {
+      Fake fake;
+      LoadResult r = fake.load({});
+      CHECK(render_value(r.config, k.id) == (s.unset_text.empty() ? default_text(k.id) : ""));
+      CHECK(r.config.origin(k.id).source == Source::kDefault);
+
+      fake.files[kDefaultFile] = name + "=" + k.file_value + "\n";
+      r = fake.load({});
+      REQUIRE(r.exit_code == kExitOk);
+      CHECK(render_value(r.config, k.id) == k.file_value);
+      CHECK(r.config.origin(k.id).source == Source::kFile);
+      CHECK(r.config.origin(k.id).where == kDefaultFile + ":1");
+
+      fake.env[name] = k.env_value;
+      r = fake.load({});
+      REQUIRE(r.exit_code == kExitOk);
+      CHECK(render_value(r.config, k.id) == k.env_value);
+      CHECK(r.config.origin(k.id).source == Source::kEnvironment);
+
+      r = fake.load({flag});
+      REQUIRE(r.exit_code == kExitOk);
+      CHECK(render_value(r.config, k.id) == k.flag_value);
+      CHECK(r.config.origin(k.id).source == Source::kFlag);
+      CHECK(r.config.origin(k.id).where == std::string(s.flag));
+    }
+  }
+}
+
+TEST_CASE("flags take --name=value and --name value; the last occurrence wins") {
+  Fake fake;
+  LoadResult r = fake.load({"--interval=5", "--ssh-port", "2222", "--interval", "7", "--alias", "-edge-"});
+  REQUIRE(r.exit_code == kExitOk);
+  CHECK(r.config.interval_s == 7);
+  CHECK(r.config.ssh_port == 2222);
+  CHECK(r.config.alias == std::string("-edge-"));
+}
+
+TEST_CASE("boolean values accept true/false/1/0/yes/no in any case and nothing else") {
+  struct Case {
+    const char* text;
+    std::optional<bool> value;
+  };
+  const Case cases[] = {
+      {"true", true}, {"TRUE", true}, {"True", true}, {"1", true}, {"yes", true}, {"YeS", true},
+      {"false", false}, {"FALSE", false}, {"0", false}, {"no", false}, {"No", false},
+      {"on", std::nullopt}, {"off", std::nullopt}, {"", std::nullopt}, {"2", std::nullopt},
+      {"y", std::nullopt}, {" true", std::nullopt}, {"truee", std::nullopt},
+  };
+  for (const Case& k : cases) {
+    SUBCASE((std::string("value \"") + k.text + "\"").c_str()) {
+      Fake fake;
+      fake.env["AGENT_MCP_ENABLED"] = k.text;
+      LoadResult from_env = fake.load({});
+      LoadResult from_flag = Fake{}.load({std::string("--mcp-enabled=") + k.text});
+      for (const LoadResult* r : {&from_env, &from_flag}) {
+        if (k.value) {
+          CHECK(r->exit_code == kExitOk);
+          CHECK(r->config.mcp_enabled == *k.value);
+        } else {
+          CHECK(r->exit_code == kExitConfig);
+          REQUIRE(r->errors.size() == 1);
+          CHECK(contains(r->errors[0], "AGENT_MCP_ENABLED=\""));
+          CHECK(contains(r->errors[0], "expected true, false, yes, no, 1 or 0"));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("a boolean flag alone means true and never consumes the next argument") {
+  Fake fake;
+  LoadResult r = fake.load({"--port-scan"});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(r.config.port_scan);
+
+  r = fake.load({"--port-scan", "false"});
+  CHECK(r.exit_code == kExitUsage);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0] == "unexpected argument \"false\"");
+
+  r = fake.load({"--mcp-enabled=no", "--port-scan", "--interval", "9"});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(!r.config.mcp_enabled);
+  CHECK(r.config.port_scan);
+  CHECK(r.config.interval_s == 9);
+}
+
+TEST_CASE("usage problems exit with status 2 and name the option") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--intervl=5"}, "unknown option --intervl (did you mean --interval?)"},
+      {{"--bogus"}, "unknown option --bogus"},
+      {{"-x"}, "unknown option -x"},
+      {{"stray"}, "unexpected argument \"stray\""},
+      {{"--interval"}, "--interval needs a value (SECONDS)"},
+      {{"--config"}, "--config needs a value (FILE)"},
+      {{"--config="}, "--config needs a file path"},
+      {{"--help=yes"}, "--help takes no value"},
+      {{"--check-config=1"}, "--check-config takes no value"},
+  };
+  for (const Case& k : cases) {
+    SUBCASE(k.message.c_str()) {
+      LoadResult r = Fake{}.load(k.args);
+      CHECK(r.exit_code == kExitUsage);
+      REQUIRE(r.errors.size() == 1);
+      CHECK(r.errors[0] == k.message);
+    }
+  }
+}
+
+TEST_CASE("the word after a mistyped option is not echoed, since it may be a secret") {
+  LoadResult r = Fake{}.load({"--mcp-tokn", "hunter2-secret-token"});
+  CHECK(r.exit_code == kExitUsage);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0] == "unknown option --mcp-tokn (did you mean --mcp-token?)");
+
+  r = Fake{}.load({"--mcp-tokn=hunter2-secret-token"});
+  REQUIRE(r.errors.size() == 1);
+  CHECK(!contains(r.errors[0], "hunter2"));
+
+  r = Fake{}.load({"--bogus", "--interval=5"});
+  CHECK(r.errors.size() == 1);
+  CHECK(r.config.interval_s == 5);
+}
+
+TEST_CASE("a stray argument is quoted with control characters escaped") {
+  LoadResult r = Fake{}.load({"a\nb\"c"});
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0] == "unexpected argument \"a\\x0ab\\\"c\"");
+}
+
+TEST_CASE("a usage error and a bad value are both reported and the usage status wins") {
+  LoadResult r = Fake{}.load({"--interval=abc", "--nope"});
+  CHECK(r.exit_code == kExitUsage);
+  CHECK(r.errors.size() == 2);
+  CHECK(contains(joined(r.errors), "AGENT_INTERVAL=\"abc\""));
+  CHECK(contains(joined(r.errors), "unknown option --nope"));
+}
+
+TEST_CASE("commands are recognised; --help and --version do not read the file or the environment") {
+  Fake fake;
+  fake.files[kDefaultFile] = "AGENT_INTERVAL=abc\n";
+  fake.env["AGENT_SSH_PORT"] = "nope";
+  for (const char* arg : {"--help", "-h"}) {
+    LoadResult r = fake.load({arg});
+    CHECK(r.command == Command::kHelp);
+    CHECK(r.exit_code == kExitOk);
+    CHECK(r.errors.empty());
+  }
+  for (const char* arg : {"--version", "-V"}) {
+    LoadResult r = fake.load({arg});
+    CHECK(r.command == Command::kVersion);
+    CHECK(r.exit_code == kExitOk);
+  }
+  LoadResult r = fake.load({"--check-config"});
+  CHECK(r.command == Command::kCheckConfig);
+  CHECK(r.exit_code == kExitConfig);
+  CHECK(r.errors.size() == 2);
+
+  r = Fake{}.load({"--stdio"});
+  CHECK(r.command == Command::kRun);
+  CHECK(r.config.stdio);
+  CHECK(r.exit_code == kExitOk);
+
+  r = fake.load({"--help", "--bogus"});
+  CHECK(r.exit_code == kExitUsage);
+}
+
+TEST_CASE("--version prints the program name and the build's version") {
+  CHECK(version_text() == std::string("sigma-agent ") + SIGMA_VERSION);
+}
+
+TEST_CASE("each bad value names the variable, the value and what is expected, with status 78") {
+  struct Case {
+    const char* name;
+    const char* value;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"AGENT_INTERVAL", "abc", "expected a whole number of seconds between 1 and 86400"},
+      {"AGENT_INTERVAL", "0", "expected a whole number of seconds between 1 and 86400"},
+      {"AGENT_INTERVAL", "86401", "between 1 and 86400"},
+      {"AGENT_INTERVAL", "-5", "between 1 and 86400"},
+      {"AGENT_INTERVAL", "", "between 1 and 86400"},
+      {"AGENT_INTERVAL", "99999999999999999999999", "between 1 and 86400"},
+      {"AGENT_SSH_PORT", "0", "expected a port number between 1 and 65535"},
+      {"AGENT_METRICS_PORT", "65536", "expected a port number between 0 and 65535 (0 disables the metrics listener)"},
+      {"AGENT_METRICS_BIND", "0.0.0.0:9102", "expected a host name or IP address without a port"},
+      {"AGENT_METRICS_BIND", "", "expected a host name or IP address"},
+      {"AGENT_METRICS_BIND", "[::1", "expected a host name or IP address"},
+      {"AGENT_PORT_SCAN", "maybe", "expected true, false, yes, no, 1 or 0"},
+      {"AGENT_PORT_SCAN_RANGE", "30000-10000", "expected START-END with 1 <= START <= END <= 65535"},
+      {"AGENT_PORT_SCAN_RANGE", "0-10", "START-END"},
+      {"AGENT_PORT_SCAN_RANGE", "10-70000", "START-END"},
+      {"AGENT_PORT_SCAN_RANGE", "10000", "START-END"},
+      {"AGENT_PORT_SCAN_RANGE", "a-b", "START-END"},
+      {"AGENT_PORT_SCAN_INTERVAL", "1m", "expected a whole number of seconds"},
+      {"AGENT_HOST_PROC", "proc", "expected an absolute directory path"},
+      {"AGENT_MCP_ENABLED", "enabled", "expected true, false"},
+      {"AGENT_MCP_BIND", "127.0.0.1", "the port is missing"},
+      {"AGENT_MCP_BIND", "::1:9103", "IPv6 addresses must be bracketed"},
+      {"AGENT_MCP_BIND", ":9103", "the host is missing"},
+      {"AGENT_MCP_BIND", "127.0.0.1:http", "the port is not a number between 0 and 65535"},
+      {"AGENT_MCP_BIND", "127.0.0.1:65536", "the port is not a number between 0 and 65535"},
+      {"AGENT_MCP_BIND", "[::1]", "the port is missing"},
+      {"AGENT_MCP_BIND", "[::1:9103", "the '[' is not closed"},
+      {"AGENT_MCP_BIND", "[nothex]:1", "brackets must hold an IPv6 address"},
+      {"AGENT_MCP_BIND", "", "the value is empty"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://localhost/", "without path or trailing slash"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "localhost:6274", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://a,", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://a:0", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://a/path", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "*", "scheme://host[:port]"},
+      {"AGENT_LOG_LEVEL", "verbose", "expected debug, info, warn or error"},
+      {"AGENT_HTTP_MAX_HEADER_BYTES", "1023", "expected a whole number of bytes between 1024 and 1048576"},
+      {"AGENT_HTTP_MAX_BODY_BYTES", "67108865", "expected a whole number of bytes between 1024 and 67108864"},
+      {"AGENT_HTTP_HEADER_TIMEOUT", "3601", "expected a whole number of seconds between 1 and 3600"},
+      {"AGENT_HTTP_IDLE_TIMEOUT", "0", "expected a whole number of seconds between 1 and 86400"},
+      {"AGENT_HTTP_MAX_CONNECTIONS", "65537", "expected a whole number of connections between 1 and 65536"},
+      {"AGENT_WORKER_THREADS", "65", "expected a whole number of threads between 1 and 64"},
+      {"AGENT_PORT_RESERVE_SECONDS", "0", "expected a whole number of seconds between 1 and 3600"},
+      {"AGENT_HOSTNAME", "my host", "expected a host name"},
+      {"AGENT_ALIAS", "", "expected a name of 1 to 255 bytes"},
+      {"SIGMA_API_URL", "ftp://x", "expected an http:// URL"},
+      {"SIGMA_API_URL", "http://", "expected an http:// URL"},
+      {"SIGMA_API_URL", "http://user:pw@host", "no user name or password"},
+      {"SIGMA_API_URL", "http://host:0", "a port between 1 and 65535"},
+      {"SIGMA_API_URL", "http://host?x=1", "no query or fragment"},
+      {"SIGMA_API_KEY_FILE", "", "expected a file path"},
+      {"AGENT_MCP_TOKEN_FILE", "", "expected a file path"},
+  };
+  for (const Case& k : cases) {
+    SUBCASE((std::string(k.name) + "=" + k.value).c_str()) {
+      const SettingInfo* s = find_setting_by_env(k.name);
+      REQUIRE(s != nullptr);
+      const std::string shown = std::string(k.name) + "=\"" + k.value + "\": ";
+
+      Fake fake;
+      fake.env[k.name] = k.value;
+      LoadResult r = fake.load({});
+      CHECK(r.exit_code == kExitConfig);
+      REQUIRE(r.errors.size() == 1);
+      CHECK(contains(r.errors[0], shown));
+      CHECK(contains(r.errors[0], k.expected));
+      CHECK(contains(r.errors[0], "(from environment)"));
+      CHECK(r.config.origin(s->id).source == Source::kDefault);
+
+      r = Fake{}.load({std::string(s->flag) + "=" + k.value});
+      CHECK(r.exit_code == kExitConfig);
+      REQUIRE(r.errors.size() == 1);
+      CHECK(contains(r.errors[0], shown));
+      CHECK(contains(r.errors[0], k.expected));
+      CHECK(contains(r.errors[0], "(from flag " + std::string(s->flag) + ")"));
+    }
+  }
+}
+
+TEST_CASE("good values of the structured settings are stored parsed") {
+  Fake fake;
+  fake.env["AGENT_MCP_BIND"] = "[::1]:0";
+  fake.env["AGENT_METRICS_BIND"] = "[fe80::1%eth0]";
+  fake.env["AGENT_MCP_ALLOWED_ORIGINS"] = "HTTP://LocalHost:6274, https://console.example.com ,http://[::1]";
+  fake.env["SIGMA_API_URL"] = "http://10.0.0.1:8080/sigma//";
+  fake.env["AGENT_PORT_SCAN_RANGE"] = "1-65535";
+  fake.env["AGENT_LOG_LEVEL"] = "WARN";
+  fake.env["AGENT_HOST_PROC"] = "/host/proc";
+  LoadResult r = fake.load({});
+  REQUIRE(r.exit_code == kExitOk);
+  const Config& c = r.config;
+  CHECK(c.mcp_bind == "[::1]:0");
+  CHECK(c.mcp_bind_address.host == "::1");
+  CHECK(c.mcp_bind_address.port == 0);
+  CHECK(c.mcp_bind_address.is_ipv6_literal);
+  CHECK(c.metrics_bind == "fe80::1%eth0");
+  CHECK(c.mcp_allowed_origins ==
+        std::vector<std::string>{"http://localhost:6274", "https://console.example.com", "http://[::1]"});
+  CHECK(c.api_url == std::string("http://10.0.0.1:8080/sigma"));
+  CHECK(c.port_scan_range.first == 1);
+  CHECK(c.port_scan_range.last == 65535);
+  CHECK(c.log_level == LogLevel::kWarn);
+  CHECK(c.host_proc == "/host/proc");
+
+  fake.env["AGENT_METRICS_BIND"] = "::";
+  r = fake.load({});
+  REQUIRE(r.exit_code == kExitOk);
+  CHECK(r.config.metrics_bind == "::");
+}
+
+TEST_CASE("every problem is reported, not only the first") {
+  Fake fake;
+  fake.files["/etc/sigma.conf"] =
+      "AGENT_INTERVAL=abc\n"
+      "no equals sign here\n"
+      "AGENT_INTRVAL=5\n";
+  fake.env["AGENT_SSH_PORT"] = "70000";
+  fake.env["AGENT_LOG_LEVEL"] = "loud";
+  LoadResult r = fake.load({"--config", "/etc/sigma.conf", "--metrics-port=-1"});
+  CHECK(r.exit_code == kExitConfig);
+  std::string all = joined(r.errors);
+  CHECK(r.errors.size() == 6);
+  CHECK(contains(all, "AGENT_INTERVAL=\"abc\""));
+  CHECK(contains(all, "/etc/sigma.conf:2: expected NAME=value"));
+  CHECK(contains(all, "/etc/sigma.conf:3: unknown setting AGENT_INTRVAL (did you mean AGENT_INTERVAL?)"));
+  CHECK(contains(all, "AGENT_SSH_PORT=\"70000\""));
+  CHECK(contains(all, "AGENT_LOG_LEVEL=\"loud\""));
+  CHECK(contains(all, "AGENT_METRICS_PORT=\"-1\""));
+}
+
+TEST_CASE("an https:// control-plane URL is refused with the reason and the way out") {
+  LoadResult r = Fake{}.load({"--api-url=https://api.example.com"});
+  CHECK(r.exit_code == kExitConfig);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(contains(r.errors[0], "SIGMA_API_URL=\"https://api.example.com\""));
+  CHECK(contains(r.errors[0], "no TLS library"));
+  CHECK(contains(r.errors[0], "TLS forwarder"));
+  CHECK(contains(r.errors[0], "private network"));
+  r = Fake{}.load({"--api-url=HTTPS://api.example.com"});
+  CHECK(r.exit_code == kExitConfig);
+}
+
+TEST_CASE("the config file takes comments, blank lines, quotes, spaces around names and CRLF") {
+  Fake fake;
+  fake.files[kDefaultFile] =
+      "# sigma-agent settings\n"
+      "\n"
+      "   ; another comment style\n"
+      "  AGENT_INTERVAL = 15  \n"
+      "AGENT_ALIAS=\"edge one\"\n"
+      "AGENT_HOSTNAME='node-7'\r\n"
+      "AGENT_MCP_BIND=\"127.0.0.1:9999\"\n"
+      "AGENT_LOG_LEVEL=debug";  // no final newline
+  LoadResult r = fake.load({});
+  REQUIRE(r.exit_code == kExitOk);
+  CHECK(r.warnings.empty());
+  CHECK(r.config.config_file == kDefaultFile);
+  CHECK(r.config.interval_s == 15);
+  CHECK(r.config.alias == std::string("edge one"));
+  CHECK(r.config.hostname == std::string("node-7"));
+  CHECK(r.config.mcp_bind_address.port == 9999);
+  CHECK(r.config.log_level == LogLevel::kDebug);
+  CHECK(r.config.origin(SettingId::kInterval).where == kDefaultFile + ":4");
+  CHECK(r.config.origin(SettingId::kLogLevel).where == kDefaultFile + ":8");
+}
+
+TEST_CASE("config file problems name file:line and never echo the line") {
+  struct Case {
+    std::string text;
+    std::string message;
+    bool is_error;
+  };
+  const std::vector<Case> cases = {
+      {"AGENT_MCP_TOKEN s3cr3t-value-xyz\n", "f:1: expected NAME=value (this line has no '=')", true},
+      {"# c\nAGENT_MCP_TOKEN_FIEL=/x\n", "f:2: unknown setting AGENT_MCP_TOKEN_FIEL (did you mean AGENT_MCP_TOKEN_FILE?)", true},
+      {"SIGMA_APIURL=http://x\n", "f:1: unknown setting SIGMA_APIURL (did you mean SIGMA_API_URL?)", true},
+      {"agent_interval=5\n", "f:1: unknown setting agent_interval (did you mean AGENT_INTERVAL? names are case-sensitive)", true},
+      {"SIGMA_SOMETHING_ELSE_ENTIRELY=1\n", "f:1: unknown setting SIGMA_SOMETHING_ELSE_ENTIRELY", true},
+      {"AGENT_ALIAS=\"unterminated\n", "f:1: AGENT_ALIAS: unterminated quote", true},
+      {"AGENT_ALIAS='mixed\"\n", "f:1: AGENT_ALIAS: unterminated quote", true},
+      {"export AGENT_INTERVAL=5\n", "remove \"export\"", true},
+      {"=5\n", "f:1: expected NAME=value with NAME of letters", true},
+      {"FOO=bar\n", "f:1: FOO is not a sigma-agent setting; sigma-agent ignores it", false},
+      {"AGNT_INTERVAL=5\n", "f:1: AGNT_INTERVAL is not a sigma-agent setting; sigma-agent ignores it (did you mean AGENT_INTERVAL?)", false},
+      {"AGENT_INTERVAL=5\nAGENT_INTERVAL=6\n", "f:2: AGENT_INTERVAL is set again (first on line 1); this line wins", false},
+  };
+  for (const Case& k : cases) {
+    SUBCASE(k.message.c_str()) {
+      Fake fake;
+      fake.files["f"] = k.text;
+      LoadResult r = fake.load({"--config=f"});
+      if (k.is_error) {
+        CHECK(r.exit_code == kExitConfig);
+        REQUIRE(r.errors.size() == 1);
+        CHECK(contains(r.errors[0], k.message));
+        CHECK(!contains(r.errors[0], "s3cr3t"));
+      } else {
+        CHECK(r.exit_code == kExitOk);
+        CHECK(r.errors.empty());
+        REQUIRE(r.warnings.size() == 1);
+        CHECK(r.warnings[0] == k.message);
+      }
+    }
+  }
+}
+
+TEST_CASE("the duplicate key's later line wins") {
+  Fake fake;
+  fake.files["f"] = "AGENT_INTERVAL=5\nAGENT_INTERVAL=6\n";
+  LoadResult r = fake.load({"--config=f"});
+  CHECK(r.config.interval_s == 6);
+}
+
+TEST_CASE("unknown names in the environment are not reported") {
+  Fake fake;
+  fake.env["AGENT_INTRVAL"] = "5";
+  fake.env["SIGMA_WHATEVER"] = "x";
+  fake.env["PATH"] = "/bin";
+  LoadResult r = fake.load({});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(r.errors.empty());
+  CHECK(r.warnings.empty());
+  CHECK(r.config.interval_s == 60);
+}
+
+TEST_CASE("the default config file is read only when it exists; a named one must exist") {
+  Fake fake;
+  LoadResult r = fake.load({});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(r.config.config_file.empty());
+
+  r = fake.load({"--config", "/etc/missing"});
+  CHECK(r.exit_code == kExitConfig);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0] == "config file /etc/missing: No such file or directory");
+
+  fake.files["/etc/other"] = "AGENT_INTERVAL=3\n";
+  fake.files[kDefaultFile] = "AGENT_INTERVAL=4\n";
+  r = fake.load({"--config=/etc/other"});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(r.config.interval_s == 3);
+  CHECK(r.config.config_file == "/etc/other");
+}
+
+TEST_CASE("every prefix of a config file loads without crashing") {
+  const std::string text =
+      "# comment\nAGENT_INTERVAL=\"15\"\nAGENT_MCP_BIND=[::1]:9103\nFOO=bar\n"
+      "AGENT_MCP_ALLOWED_ORIGINS='http://localhost:1,http://[::1]:2'\nAGENT_PORT_SCAN_RANGE=1-2\n";
+  for (size_t n = 0; n <= text.size(); ++n) {
+    Fake fake;
+    fake.files["f"] = text.substr(0, n);
+    LoadResult r = fake.load({"--config=f"});
+    CAPTURE(n);
+    CHECK((r.exit_code == kExitOk || r.exit_code == kExitConfig));
+    CHECK(r.errors.empty() == (r.exit_code == kExitOk));
+  }
+}
+
+TEST_CASE("a token and its file together are an error that never shows the token") {
+  const std::string token = "Zm9vYmFyYmF6cXV4cXV1eDEyMzQ1Njc4";
+  const std::string key = "key-8c1f0e3b9a7d4e21";
+  Fake fake;
+  fake.env["AGENT_MCP_TOKEN"] = token;
+  fake.files[kDefaultFile] = "AGENT_MCP_TOKEN_FILE=/etc/sigma-agent/token\n";
+  LoadResult r = fake.load({"--api-key=" + key, "--api-key-file", "/etc/sigma-agent/key"});
+  CHECK(r.exit_code == kExitConfig);
+  REQUIRE(r.errors.size() == 2);
+  const std::string all = joined(r.errors) + joined(r.warnings);
+  CHECK(contains(all, "AGENT_MCP_TOKEN (from environment) and AGENT_MCP_TOKEN_FILE (from file " +
+                          kDefaultFile + ":1) are both set: expected only one"));
+  CHECK(contains(all, "SIGMA_API_KEY (from flag --api-key) and SIGMA_API_KEY_FILE (from flag "
+                      "--api-key-file) are both set"));
+  CHECK(!contains(all, token));
+  CHECK(!contains(all, key));
+}
+
+TEST_CASE("bad or empty secrets are reported by length only") {
+  struct Case {
+    const char* name;
+    std::string value;
+    std::string shown;
+  };
+  const std::vector<Case> cases = {
+      {"AGENT_MCP_TOKEN", "", "AGENT_MCP_TOKEN=(empty): expected a non-empty bearer token"},
+      {"AGENT_MCP_TOKEN", "has space inside", "AGENT_MCP_TOKEN=(16 bytes hidden): expected"},
+      {"AGENT_MCP_TOKEN", "abc=def", "AGENT_MCP_TOKEN=(7 bytes hidden): expected"},
+      {"SIGMA_API_KEY", "", "SIGMA_API_KEY=(empty): expected a non-empty key"},
+      {"SIGMA_API_KEY", "line\r\nbreak", "SIGMA_API_KEY=(11 bytes hidden): expected"},
+  };
+  for (const Case& k : cases) {
+    SUBCASE(k.shown.c_str()) {
+      Fake fake;
+      fake.env[k.name] = k.value;
+      LoadResult r = fake.load({});
+      CHECK(r.exit_code == kExitConfig);
+      REQUIRE(r.errors.size() == 1);
+      CHECK(contains(r.errors[0], k.shown));
+      if (!k.value.empty()) {
+        CHECK(!contains(r.errors[0], k.value));
+      }
+    }
+  }
+}
+
+TEST_CASE("a secret on the command line is accepted with a warning naming the file alternative") {
+  const std::string token = "tok_0123456789abcdefghij";
+  LoadResult r = Fake{}.load({"--mcp-token", token, "--api-key=apikey0123456789"});
+  CHECK(r.exit_code == kExitOk);
+  CHECK(r.config.mcp_token == token);
+  const std::string all = joined(r.warnings);
+  CHECK(r.warnings.size() == 2);
+  CHECK(contains(all, "AGENT_MCP_TOKEN was given on the command line (--mcp-token)"));
+  CHECK(contains(all, "ps(1); prefer AGENT_MCP_TOKEN_FILE"));
+  CHECK(contains(all, "prefer SIGMA_API_KEY_FILE"));
+  CHECK(!contains(all, token));
+
+  Fake fake;
+  fake.env["AGENT_MCP_TOKEN"] = token;
+  CHECK(fake.load({}).warnings.empty());
+}
+
+TEST_CASE("a short token is accepted with a warning") {
+  Fake fake;
+  fake.env["AGENT_MCP_TOKEN"] = "short";
+  LoadResult r = fake.load({});
+  CHECK(r.exit_code == kExitOk);
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(contains(r.warnings[0], "AGENT_MCP_TOKEN is only 5 bytes"));
+  CHECK(!contains(r.warnings[0], "short"));
+}
+
+TEST_CASE("the effective listing shows every setting with its origin and hides secrets") {
+  const std::string token = "c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1";
+  const std::string key = "sigma-api-key-value-42";
+  Fake fake;
+  fake.env["AGENT_MCP_TOKEN"] = token;
+  fake.files[kDefaultFile] = "SIGMA_API_KEY=" + key + "\nAGENT_MCP_BIND=0.0.0.0:9103\n";
+  LoadResult r = fake.load({"--interval=30"});
+  REQUIRE(r.exit_code == kExitOk);
+  const std::string out = render_effective(r.config);
+  CHECK(!contains(out, token));
+  CHECK(!contains(out, key));
+  CHECK(contains(out, "AGENT_MCP_TOKEN=(set, " + std::to_string(token.size()) + " bytes hidden) (environment)\n"));
+  CHECK(contains(out, "SIGMA_API_KEY=(set, " + std::to_string(key.size()) + " bytes hidden) (file " + kDefaultFile +
+                          ":1)\n"));
+  CHECK(contains(out, "AGENT_MCP_BIND=0.0.0.0:9103 (file " + kDefaultFile + ":2)\n"));
+  CHECK(contains(out, "AGENT_INTERVAL=30 (flag --interval)\n"));
+  CHECK(contains(out, "AGENT_SSH_PORT=22 (default)\n"));
+  CHECK(contains(out, "SIGMA_API_URL= (default: unset (standalone))\n"));
+  for (const SettingInfo& s : all_settings()) {
+    CHECK(contains(out, std::string(s.env_name) + "="));
+  }
+  CHECK(render_value(r.config, SettingId::kMcpToken, false) == token);
+}
+
+TEST_CASE("--help lists every flag with its environment name and default") {
+  const std::string help = usage_text();
+  for (const SettingInfo& s : all_settings()) {
+    CAPTURE(s.env_name);
+    CHECK(contains(help, std::string(s.flag) + (s.is_boolean ? "" : " " + std::string(s.value_name))));
+    CHECK(contains(help, std::string(s.env_name) + ", default " + default_text(s.id)));
+  }
+  for (const char* command : {"--help", "--version", "--check-config", "--config FILE", "--stdio"}) {
+    CHECK(contains(help, command));
+  }
+  CHECK(contains(help, "AGENT_INTERVAL, default 60"));
+  CHECK(contains(help, "AGENT_MCP_BIND, default 127.0.0.1:9103"));
+  CHECK(contains(help, "1..86400 seconds"));
+}
+
+TEST_CASE("host:port shapes are checked without resolving") {
+  struct Case {
+    const char* text;
+    bool ok;
+    const char* host;
+    uint16_t port;
+  };
+  const Case cases[] = {
+      {"127.0.0.1:9103", true, "127.0.0.1", 9103},
+      {"localhost:0", true, "localhost", 0},
+      {"0.0.0.0:65535", true, "0.0.0.0", 65535},
+      {"[::1]:9103", true, "::1", 9103},
+      {"[::]:1", true, "::", 1},
+      {"[::ffff:127.0.0.1]:80", true, "::ffff:127.0.0.1", 80},
+      {"[fe80::1%eth0]:80", true, "fe80::1%eth0", 80},
+      {"node.example.com:80", true, "node.example.com", 80},
+      {"", false, "", 0},
+      {"127.0.0.1", false, "", 0},
+      {"127.0.0.1:", false, "", 0},
+      {":80", false, "", 0},
+      {"::1:80", false, "", 0},
+      {"[::1]", false, "", 0},
+      {"[::1]80", false, "", 0},
+      {"[]:80", false, "", 0},
+      {"[::1:80", false, "", 0},
+      {"host:+80", false, "", 0},
+      {"host:80 ", false, "", 0},
+      {"ho st:80", false, "", 0},
+      {"host:65536", false, "", 0},
+  };
+  // Each input also ends exactly at a page boundary followed by a PROT_NONE
+  // page, so a read past its end faults.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* mem = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(mem != MAP_FAILED);
+  char* base = static_cast<char*>(mem);
+  REQUIRE(mprotect(base + page, page, PROT_NONE) == 0);
+  for (const Case& k : cases) {
+    CAPTURE(k.text);
+    const size_t n = std::strlen(k.text);
+    char* at = base + page - n;
+    std::memcpy(at, k.text, n);
+    for (std::string_view input : {std::string_view(k.text), std::string_view(at, n)}) {
+      Result<HostPort> r = parse_host_port(input);
+      CHECK(r.is_ok() == k.ok);
+      if (r && k.ok) {
+        CHECK(r->host == k.host);
+        CHECK(r->port == k.port);
+        CHECK(r->is_ipv6_literal == (k.text[0] == '['));
+      } else if (!r) {
+        CHECK(contains(r.error(), "host:port or [IPv6]:port"));
+      }
+    }
+  }
+  munmap(mem, 2 * page);
+}
+
+TEST_CASE("edit distance ignores case and counts insertions, deletions and substitutions") {
+  CHECK(edit_distance("", "") == 0);
+  CHECK(edit_distance("abc", "") == 3);
+  CHECK(edit_distance("AGENT_INTERVAL", "agent_interval") == 0);
+  CHECK(edit_distance("AGENT_INTRVAL", "AGENT_INTERVAL") == 1);
+  CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("defaults are stated from the constants") {
+  CHECK(default_text(SettingId::kInterval) == std::to_string(kDefaultIntervalSeconds));
+  CHECK(default_text(SettingId::kMcpBind) == std::string(kDefaultMcpBind));
+  CHECK(default_text(SettingId::kPortScanRange) ==
+        std::to_string(kDefaultPortScanFirst) + "-" + std::to_string(kDefaultPortScanLast));
+  CHECK(default_text(SettingId::kPortScan) == "false");
+  CHECK(default_text(SettingId::kLogLevel) == "info");
+  CHECK(default_text(SettingId::kApiUrl) == "unset (standalone)");
+  CHECK(default_mcp_bind_address().port == 9103);
+}
+
+}  // namespace
+}  // namespace sigma::config
