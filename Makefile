@@ -40,7 +40,7 @@ BIN        := $(BUILD)/sigma-agent
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 INTEG_BIN  := $(BUILD)/tests/integration_tests
 
-.PHONY: all run check check-asan check-prereqs test-binaries fuzz bench interop clean check-deps
+.PHONY: all run check check-asan check-prereqs test-binaries fuzz fuzz-build bench interop clean check-deps
 
 all: $(BIN)
 
@@ -85,7 +85,31 @@ check-asan:
 check-deps:
 	@sh tests/check_deps.sh
 
+# Fuzzing (clang + libFuzzer, ASan + UBSan). Harnesses: tests/fuzz/*_fuzz.cpp,
+# seed corpora: tests/fuzz/corpus/<harness>/. Crash reproducers land in build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_CXX     ?= clang++
+FUZZ_FLAGS   := -std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Isrc -DSIGMA_VERSION='"$(VERSION)"'
+FUZZ_SRCS    := $(shell find tests/fuzz -name '*_fuzz.cpp' 2>/dev/null | sort)
+FUZZ_NAMES   := $(notdir $(FUZZ_SRCS:_fuzz.cpp=))
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.cpp=build/fuzz/obj/%.o)
+FUZZ_BINS    := $(FUZZ_NAMES:%=build/fuzz/%_fuzz)
+
+build/fuzz/obj/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -c $< -o $@
+
+build/fuzz/%_fuzz: tests/fuzz/%_fuzz.cpp $(FUZZ_LIB_OBJS)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh "$(FUZZ_SECONDS)" $(FUZZ_NAMES)
+
 clean:
 	rm -rf build
+
+-include mk/interop.mk
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) $(BUILD)/obj/src/main.d

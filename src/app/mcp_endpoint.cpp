@@ -1,0 +1,150 @@
+#include "app/mcp_endpoint.h"
+
+#include "auth/policy.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "json/json.h"
+
+namespace sigma::app {
+namespace {
+
+constexpr std::string_view kMcpPath = "/mcp";
+
+std::string_view path_of(std::string_view target) {
+  size_t q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+// RFC 9110 §8.3.1: the media type is case-insensitive, parameters follow ';'.
+bool is_json_media_type(std::string_view content_type) {
+  std::string_view type = trim_ows(content_type.substr(0, content_type.find(';')));
+  return iequals(type, "application/json");
+}
+
+// A JSON-only server accepts any Accept that admits application/json
+// (checklist 2.2 REC): absent, */*, application/*, application/json.
+bool accepts_json(const std::string* accept) {
+  if (accept == nullptr) {
+    return true;
+  }
+  for (std::string_view item : split(*accept, ',')) {
+    std::string_view range = trim_ows(item.substr(0, item.find(';')));
+    if (iequals(range, "application/json") || iequals(range, "application/*") || range == "*/*") {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+http::Response jsonrpc_error_response(int status, int code, std::string_view message) {
+  json::Value error = json::Value::object();
+  error.set("code", code).set("message", std::string(message));
+  json::Value body = json::Value::object();
+  body.set("jsonrpc", "2.0").set("error", std::move(error));
+  http::Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = json::write(body);
+  return r;
+}
+
+McpEndpoint::McpEndpoint(mcp::Dispatcher& dispatcher, metrics::Registry& metrics, const TokenSource& token,
+                         McpEndpointOptions options)
+    : dispatcher_(dispatcher), metrics_(metrics), token_(token), options_(std::move(options)) {}
+
+http::Response McpEndpoint::counted(http::Response response) {
+  metrics_.inc_http_request("mcp", response.status);
+  return response;
+}
+
+std::optional<http::Response> McpEndpoint::check_security(const http::Request& request) {
+  auth::RequestCredentials facts;
+  facts.origin = request.header("Origin");
+  facts.host = request.header("Host");
+  for (const auto& [name, value] : request.headers) {
+    if (iequals(name, "Authorization")) {
+      ++facts.authorization_count;
+      facts.authorization = &value;
+    }
+  }
+  auth::Policy policy;
+  policy.bind_is_loopback = options_.bind_is_loopback;
+  policy.allowed_origins = &options_.allowed_origins;
+  policy.token = token_.token() ? &*token_.token() : nullptr;
+  auth::Verdict verdict = auth::check(policy, facts);
+  switch (verdict.decision) {
+    case auth::Decision::kAllow:
+      return std::nullopt;
+    case auth::Decision::kForbiddenOrigin:
+      metrics_.inc_auth_failure("forbidden_origin");
+      log_info("request refused", {{"status", "403"}, {"reason", std::string(verdict.reason)}});
+      return jsonrpc_error_response(403, -32600, "Forbidden: Origin not allowed");
+    case auth::Decision::kForbiddenHost:
+      metrics_.inc_auth_failure("forbidden_host");
+      log_info("request refused", {{"status", "403"}, {"reason", std::string(verdict.reason)}});
+      return jsonrpc_error_response(403, -32600, "Forbidden: Host is not a loopback name");
+    case auth::Decision::kUnauthorized: {
+      bool presented = facts.authorization != nullptr;
+      metrics_.inc_auth_failure(presented ? "invalid_token" : "missing_token");
+      log_info("request refused", {{"status", "401"}, {"reason", std::string(verdict.reason)}});
+      http::Response r = jsonrpc_error_response(401, -32600, "Unauthorized: a valid bearer token is required");
+      r.headers.emplace_back("WWW-Authenticate", auth::www_authenticate(verdict));
+      return r;
+    }
+  }
+  return jsonrpc_error_response(403, -32600, "Forbidden");
+}
+
+std::optional<http::Response> McpEndpoint::on_head(const http::Request& request) {
+  if (auto refused = check_security(request)) {
+    return counted(std::move(*refused));
+  }
+  if (path_of(request.target) != kMcpPath) {
+    return counted(jsonrpc_error_response(404, -32600, "Not Found: the MCP endpoint is POST /mcp"));
+  }
+  if (request.method != "POST") {
+    // Stateless JSON-only server: no SSE stream to offer on GET, no session
+    // to end on DELETE (checklist 2.1).
+    http::Response r = jsonrpc_error_response(405, -32600, "Method Not Allowed: use POST");
+    r.headers.emplace_back("Allow", "POST");
+    return counted(std::move(r));
+  }
+  const std::string* content_type = request.header("Content-Type");
+  if (content_type == nullptr || !is_json_media_type(*content_type)) {
+    return counted(jsonrpc_error_response(415, -32600, "Unsupported Media Type: send application/json"));
+  }
+  if (!accepts_json(request.header("Accept"))) {
+    return counted(jsonrpc_error_response(406, -32600, "Not Acceptable: this server answers application/json"));
+  }
+  return std::nullopt;
+}
+
+void McpEndpoint::on_request(http::Request&& request, http::Respond respond) {
+  mcp::RequestContext context;
+  context.transport = mcp::Transport::kHttp;
+  if (const std::string* version = request.header("MCP-Protocol-Version")) {
+    context.protocol_version_header = *version;
+  }
+  if (options_.tool_timeout_ms > 0) {
+    context.deadline_ms = monotonic_ms() + options_.tool_timeout_ms;
+  }
+  dispatcher_.handle(request.body, context, [this, respond = std::move(respond)](mcp::Reply reply) {
+    http::Response r;
+    switch (reply.disposition) {
+      case mcp::Disposition::kResponse: r.status = 200; break;
+      case mcp::Disposition::kAccepted: r.status = 202; break;
+      case mcp::Disposition::kBadRequest: r.status = 400; break;
+      case mcp::Disposition::kNotFound: r.status = 404; break;
+    }
+    if (!reply.body.empty()) {
+      r.content_type = "application/json";
+      r.body = std::move(reply.body);
+    }
+    respond(counted(std::move(r)));
+  });
+}
+
+}  // namespace sigma::app

@@ -1,0 +1,53 @@
+// McpEndpoint: the glue between the HTTP server and the MCP dispatcher for
+// the listener on AGENT_MCP_BIND.
+//
+// Owns: routing of /mcp (POST only), the security checks of SPEC §4 in their
+// order (DNS rebinding: Origin, then Host; then the bearer token), the media
+// type checks, and the mapping of dispatcher Dispositions to HTTP statuses.
+// Every check runs on the request head, before any body byte is read.
+// Must not: parse JSON-RPC (the dispatcher's job) or log a token.
+// Threading: loop thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/token_source.h"
+#include "http/server.h"
+#include "mcp/dispatcher.h"
+#include "metrics/registry.h"
+
+namespace sigma::app {
+
+struct McpEndpointOptions {
+  bool bind_is_loopback = true;
+  // Exact origins allowed; empty means the default loopback policy.
+  std::vector<std::string> allowed_origins;
+  int64_t tool_timeout_ms = 0;  // 0 = none
+};
+
+class McpEndpoint final {
+ public:
+  // REQUIRES: every reference outlives the endpoint.
+  McpEndpoint(mcp::Dispatcher& dispatcher, metrics::Registry& metrics, const TokenSource& token,
+              McpEndpointOptions options);
+
+  std::optional<http::Response> on_head(const http::Request& request);
+  void on_request(http::Request&& request, http::Respond respond);
+
+ private:
+  std::optional<http::Response> check_security(const http::Request& request);
+  http::Response counted(http::Response response);
+
+  mcp::Dispatcher& dispatcher_;
+  metrics::Registry& metrics_;
+  const TokenSource& token_;
+  McpEndpointOptions options_;
+};
+
+// A JSON-RPC error body without an id, for answers given before the body is
+// read (401, 403, 405, 406, 415) — SPEC §4, checklist §2.1.
+http::Response jsonrpc_error_response(int status, int code, std::string_view message);
+
+}  // namespace sigma::app

@@ -1,0 +1,23 @@
+// StdioTransport: MCP over stdin/stdout (`sigma-agent --stdio`), newline-
+// delimited JSON-RPC, for `ssh node sigma-agent --stdio` with no port exposed.
+//
+// Owns: line framing (one message per line, `\r\n` accepted, a line over the
+// body limit answered with a parse error and skipped), writing only MCP
+// messages to stdout with a flush per line, and remembering the revision the
+// `initialize` exchange negotiated: over stdio the handshake is scoped to the
+// process (checklist 1.1), so later requests are served at that revision.
+// Must not: write anything but JSON-RPC to stdout (logs go to stderr).
+// Threading: one thread; tools run inline, one message at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+
+#include "mcp/dispatcher.h"
+
+namespace sigma::app {
+
+// Serves until EOF on `in`. Returns 0 on EOF, 1 on an output error.
+int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size_t max_line_bytes);
+
+}  // namespace sigma::app

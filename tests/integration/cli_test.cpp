@@ -1,0 +1,76 @@
+// Operator commands and configuration errors of the real binary (SPEC §3).
+#include <doctest/doctest.h>
+
+#include "harness.h"
+
+using namespace sigma::test;
+
+TEST_CASE("--version prints the name and version") {
+  RunResult r = run_agent({"--version"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("sigma-agent ", 0) == 0);
+}
+
+TEST_CASE("--help lists every setting of SPEC §3") {
+  RunResult r = run_agent({"--help"});
+  CHECK(r.exit_code == 0);
+  for (const char* name : {"SIGMA_API_URL", "SIGMA_API_KEY", "SIGMA_API_KEY_FILE", "AGENT_INTERVAL", "AGENT_HOSTNAME",
+                           "AGENT_ALIAS", "AGENT_SSH_PORT", "AGENT_METRICS_PORT", "AGENT_METRICS_BIND", "AGENT_PORT_SCAN",
+                           "AGENT_PORT_SCAN_RANGE", "AGENT_PORT_SCAN_INTERVAL", "AGENT_HOST_PROC", "AGENT_MCP_ENABLED",
+                           "AGENT_MCP_BIND", "AGENT_MCP_TOKEN", "AGENT_MCP_TOKEN_FILE", "AGENT_MCP_ALLOWED_ORIGINS",
+                           "AGENT_LOG_LEVEL", "--mcp-bind", "--check-config"}) {
+    CAPTURE(name);
+    CHECK(r.out.find(name) != std::string::npos);
+  }
+}
+
+TEST_CASE("an unknown flag is a usage error with status 2") {
+  RunResult r = run_agent({"--config=/dev/null", "--no-such-flag"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--no-such-flag") != std::string::npos);
+}
+
+TEST_CASE("a malformed value fails at start naming the variable and the value, status 78") {
+  RunResult r = run_agent({"--config=/dev/null"}, {{"AGENT_INTERVAL", "soon"}});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("AGENT_INTERVAL") != std::string::npos);
+  CHECK(r.err.find("soon") != std::string::npos);
+
+  r = run_agent({"--config=/dev/null", "--mcp-bind=127.0.0.1:99999"});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("AGENT_MCP_BIND") != std::string::npos);
+  CHECK(r.err.find("99999") != std::string::npos);
+}
+
+TEST_CASE("an https control-plane URL is refused with an explanation") {
+  RunResult r = run_agent({"--config=/dev/null", "--api-url=https://api.example"});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("SIGMA_API_URL") != std::string::npos);
+  CHECK(r.err.find("TLS") != std::string::npos);
+}
+
+TEST_CASE("a config file typo is an error, a foreign key a warning") {
+  std::string typo = write_temp_file("typo.conf", "AGENT_MCP_BINDD=127.0.0.1:1\n", 0600);
+  RunResult r = run_agent({"--config=" + typo, "--check-config"});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("AGENT_MCP_BINDD") != std::string::npos);
+
+  std::string foreign = write_temp_file("foreign.conf", "# env file\nPATH_EXTRA=/x\nAGENT_LOG_LEVEL=debug\n", 0600);
+  r = run_agent({"--config=" + foreign, "--check-config"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("PATH_EXTRA") != std::string::npos);
+  CHECK(r.out.find("debug") != std::string::npos);
+}
+
+TEST_CASE("--check-config masks secrets and reports the MCP bind decision") {
+  RunResult r = run_agent({"--config=/dev/null", "--check-config"}, {{"AGENT_MCP_TOKEN", "very-secret-token"}});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("very-secret-token") == std::string::npos);
+  CHECK(r.err.find("very-secret-token") == std::string::npos);
+  CHECK(r.out.find("AGENT_MCP_BIND") != std::string::npos);
+  CHECK(r.out.find("loopback") != std::string::npos);
+
+  r = run_agent({"--config=/dev/null", "--check-config", "--mcp-bind=0.0.0.0:9103"});
+  CHECK(r.exit_code != 0);
+  CHECK((r.out + r.err).find("AGENT_MCP_TOKEN") != std::string::npos);
+}

@@ -1,0 +1,128 @@
+// Process lifecycle of the real daemon: signals, metrics listener, the two
+// tools under concurrency.
+#include <signal.h>
+
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "harness.h"
+#include "json/json.h"
+
+using namespace sigma::test;
+
+TEST_CASE("SIGTERM and SIGINT stop the daemon with status 0") {
+  for (int signo : {SIGTERM, SIGINT}) {
+    CAPTURE(signo);
+    Daemon d({});
+    REQUIRE(d.started());
+    REQUIRE(daemon_answers(d.mcp_port()));
+    auto status = d.stop(signo);
+    REQUIRE(status.has_value());
+    CHECK(*status == 0);
+  }
+}
+
+TEST_CASE("GET /metrics serves Prometheus text with build info, MCP counters and process metrics") {
+  DaemonOptions o;
+  o.args = {"--metrics-port=" + std::to_string(free_port())};
+  o.wait_for_metrics = true;
+  Daemon d(o);
+  REQUIRE(d.started());
+  REQUIRE(daemon_answers(d.mcp_port()));
+  REQUIRE(mcp_post(d.mcp_port(), R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Origin: http://evil.example\r\n").status == 403);
+  HttpResponse r = http_request(d.metrics_port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type").value_or("").find("text/plain") == 0);
+  CHECK(r.body.find("sigma_agent_build_info{") != std::string::npos);
+  CHECK(r.body.find("sigma_agent_mcp_requests_total{method=\"ping\",outcome=\"ok\"} 1") != std::string::npos);
+  CHECK(r.body.find("sigma_agent_auth_failures_total{reason=\"forbidden_origin\"} 1") != std::string::npos);
+  CHECK(r.body.find("process_resident_memory_bytes ") != std::string::npos);
+  CHECK(r.body.find("sigma_agent_mcp_listener_up 1") != std::string::npos);
+  r = http_request(d.metrics_port(), "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  CHECK(r.status == 405);
+  r = http_request(d.metrics_port(), "GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  CHECK(r.status == 404);
+}
+
+TEST_CASE("concurrent allocate_ports callers never receive the same port") {
+  DaemonOptions o;
+  uint16_t base = static_cast<uint16_t>(43000 + (getpid() % 200) * 10);
+  o.args = {"--port-scan", "--port-scan-range=" + std::to_string(base) + "-" + std::to_string(base + 1500),
+            "--worker-threads=4"};
+  Daemon d(o);
+  REQUIRE(d.started());
+  constexpr int kClients = 8;
+  constexpr int kCallsEach = 5;
+  std::vector<std::vector<int64_t>> got(kClients);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsEach; ++i) {
+        HttpResponse r = mcp_post(
+            d.mcp_port(),
+            R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":10}}})",
+            "MCP-Protocol-Version: 2025-11-25\r\n");
+        auto v = sigma::json::parse(r.body);
+        if (!v.ok() || v.value->find("result") == nullptr) {
+          continue;
+        }
+        const sigma::json::Value* sc = v.value->find("result")->find("structuredContent");
+        if (sc == nullptr) {
+          continue;
+        }
+        for (const auto& p : sc->find("ports")->as_array()) {
+          got[t].push_back(p.as_int().value_or(-1));
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  std::set<int64_t> distinct;
+  size_t total = 0;
+  for (const auto& ports : got) {
+    total += ports.size();
+    distinct.insert(ports.begin(), ports.end());
+  }
+  CHECK(total == kClients * kCallsEach * 10);
+  CHECK(distinct.size() == total);
+  CHECK(daemon_answers(d.mcp_port()));
+}
+
+TEST_CASE("allocate_ports reports an exhausted range as a tool error naming the setting") {
+  DaemonOptions o;
+  uint16_t base = static_cast<uint16_t>(47000 + (getpid() % 200) * 5);
+  o.args = {"--port-scan", "--port-scan-range=" + std::to_string(base) + "-" + std::to_string(base + 2)};
+  Daemon d(o);
+  REQUIRE(d.started());
+  HttpResponse r = mcp_post(
+      d.mcp_port(),
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":10}}})",
+      "MCP-Protocol-Version: 2025-11-25\r\n");
+  REQUIRE(r.status == 200);
+  auto v = sigma::json::parse(r.body);
+  REQUIRE(v.ok());
+  const sigma::json::Value* result = v.value->find("result");
+  REQUIRE(result != nullptr);
+  CHECK(result->find("isError")->as_bool());
+  CHECK(r.body.find("AGENT_PORT_SCAN_RANGE") != std::string::npos);
+}
+
+TEST_CASE("allocate_ports with the port scan off is a tool error naming AGENT_PORT_SCAN") {
+  Daemon d({});
+  REQUIRE(d.started());
+  HttpResponse r = mcp_post(
+      d.mcp_port(),
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":1}}})",
+      "MCP-Protocol-Version: 2025-11-25\r\n");
+  REQUIRE(r.status == 200);
+  auto v = sigma::json::parse(r.body);
+  REQUIRE(v.ok());
+  REQUIRE(v.value->find("result") != nullptr);
+  CHECK(v.value->find("result")->find("isError")->as_bool());
+  CHECK(r.body.find("AGENT_PORT_SCAN") != std::string::npos);
+}
