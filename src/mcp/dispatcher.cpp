@@ -1,0 +1,405 @@
+#include "mcp/dispatcher.h"
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "json/json.h"
+#include "mcp/schema_validate.h"
+
+namespace sigma::mcp {
+namespace {
+
+using json::Value;
+
+// Echoed header values and parser messages are reduced to printable ASCII: a
+// header may carry obs-text bytes (RFC 9110 §5.5) that are not UTF-8, and the
+// reply must stay valid JSON text (RFC 8259 §8.1).
+constexpr size_t kMaxEchoBytes = 128;
+
+std::string printable_ascii(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, kMaxEchoBytes)) {
+    out += (c >= 0x20 && c <= 0x7E) ? c : '?';
+  }
+  return out;
+}
+
+// Method labels for the observer: the methods we implement, else "unknown".
+std::string_view method_label(std::string_view method) {
+  static constexpr std::string_view kKnown[] = {
+      "initialize", "notifications/initialized", "ping", "tools/list", "tools/call", "notifications/cancelled",
+  };
+  for (std::string_view known : kKnown) {
+    if (method == known) {
+      return known;
+    }
+  }
+  return "unknown";
+}
+
+Value supported_revision_names() {
+  Value names = Value::array();
+  for (Revision revision : kSupportedRevisions) {
+    names.push(std::string(revision_name(revision)));
+  }
+  return names;
+}
+
+// 400 + -32022 UnsupportedProtocolVersion (2026-07-28 basic/versioning.mdx):
+// legacy clients act on the status alone (2025-06-18 transports.mdx: invalid
+// or unsupported header → 400); modern clients recognise the body (checklist 1.4).
+Reply unsupported_version_reply(const Value* id, std::string_view requested) {
+  Value data = Value::object();
+  data.set("supported", supported_revision_names());
+  data.set("requested", printable_ascii(requested));
+  // The revision is unknown, so an unreadable id is JSON-RPC's null.
+  Value error = make_error(id, UnreadableId::kNull, kUnsupportedProtocolVersion, "Unsupported protocol version",
+                           std::move(data));
+  return Reply{Disposition::kBadRequest, json::write(error)};
+}
+
+Reply to_reply(const std::optional<Value>& response, Disposition disposition) {
+  if (!response) {
+    return Reply{Disposition::kAccepted, std::string()};
+  }
+  return Reply{disposition, json::write(*response)};
+}
+
+ToolResult run_tool(Tool& tool, const Value& arguments, const CallContext& context) {
+  // A tool bug must not take the daemon down or leave the request unanswered;
+  // the model gets a tool error it can report.
+  try {
+    return tool.call(arguments, context);
+  } catch (...) {
+    return ToolResult::failure("internal error in tool " + std::string(tool.name()));
+  }
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer)
+    : tools_(tools), executor_(executor), info_(std::move(info)), observer_(std::move(observer)) {}
+
+size_t Dispatcher::in_flight_calls() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return in_flight_.size();
+}
+
+std::optional<Revision> Dispatcher::known_revision(const RequestContext& context,
+                                                   const std::optional<Revision>& header_revision) const {
+  if (header_revision) {
+    return header_revision;
+  }
+  if (context.transport == Transport::kStdio) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stdio_revision_;
+  }
+  return std::nullopt;
+}
+
+void Dispatcher::observe(std::string_view method, std::string_view outcome) const {
+  if (observer_) {
+    observer_(method, outcome);
+  }
+}
+
+void Dispatcher::handle(std::string_view body, const RequestContext& context, std::function<void(Reply)> done) {
+  // The header decides the revision of everything except initialize. Absent →
+  // 2025-03-26 (2025-06-18 transports.mdx, Protocol Version Header).
+  const std::optional<std::string>& header = context.protocol_version_header;
+  std::optional<Revision> header_revision = header ? parse_revision(*header) : std::nullopt;
+  bool header_unsupported = header.has_value() && !header_revision.has_value();
+  std::optional<Revision> known = known_revision(context, header_revision);
+
+  json::ParseLimits limits;
+  limits.max_depth = kMaxJsonDepth;
+  // The transport bounds the body; the parser must not refuse what it admitted.
+  limits.max_bytes = body.size();
+  limits.max_string_bytes = body.size();
+  json::ParseResult parsed = json::parse(body, limits);
+  if (!parsed.ok()) {
+    // The id cannot be read. HTTP 400 like the official SDK (checklist 2.1).
+    UnreadableId unreadable = known ? unreadable_id_for(*known) : UnreadableId::kNull;
+    observe("unknown", "error");
+    Value error = make_error(nullptr, unreadable, kParseError, "Parse error: " + printable_ascii(parsed.error.to_string()));
+    done(Reply{Disposition::kBadRequest, json::write(error)});
+    return;
+  }
+  Value message = std::move(*parsed.value);
+  if (message.is_array()) {
+    if (header_unsupported) {
+      observe("unknown", "error");
+      done(unsupported_version_reply(nullptr, *header));
+      return;
+    }
+    handle_batch(std::move(message), known, context, std::move(done));
+    return;
+  }
+
+  Envelope envelope = classify(message);
+  Revision revision = known.value_or(kRevisionWithoutHeader);
+  // initialize carries its version in the body and comes before any header
+  // exists (2025-06-18 transports.mdx: the header is sent after initialize).
+  if (envelope.method != "initialize" && header_unsupported) {
+    observe(method_label(envelope.method), "error");
+    done(unsupported_version_reply(envelope.id, *header));
+    return;
+  }
+  handle_message(envelope, revision, context, /*in_batch=*/false, [done = std::move(done)](Outcome outcome) {
+    done(to_reply(outcome.response, outcome.disposition));
+  });
+}
+
+void Dispatcher::handle_batch(Value batch, std::optional<Revision> known_revision, const RequestContext& context,
+                              std::function<void(Reply)> done) {
+  Revision revision = known_revision.value_or(kRevisionWithoutHeader);
+  if (!allows_batches(revision)) {
+    // Batches were removed in 2025-06-18 (changelog #1); the answer is
+    // unspecified, so refuse the whole body (checklist 2.6 REC).
+    observe("unknown", "error");
+    Value error = make_error(nullptr, unreadable_id_for(revision), kInvalidRequest,
+                             "Invalid Request: batches are not supported in protocol revision " +
+                                 std::string(revision_name(revision)));
+    done(Reply{Disposition::kBadRequest, json::write(error)});
+    return;
+  }
+  if (batch.size() == 0) {
+    // JSON-RPC 2.0 §6: an empty array is one Invalid Request, not an empty array.
+    observe("unknown", "error");
+    Value error = make_error(nullptr, unreadable_id_for(revision), kInvalidRequest, "Invalid Request: empty batch");
+    done(Reply{Disposition::kBadRequest, json::write(error)});
+    return;
+  }
+
+  // Elements may finish later (tools/call); the last one to finish answers.
+  // JSON-RPC 2.0 §6 lets the responses come in any order; we keep the
+  // elements' order, and leave notifications out.
+  struct BatchState {
+    Value messages;
+    std::vector<std::optional<Value>> responses;
+    std::atomic<size_t> remaining{0};
+    std::function<void(Reply)> done;
+  };
+  auto state = std::make_shared<BatchState>();
+  state->messages = std::move(batch);
+  size_t count = state->messages.size();
+  state->responses.resize(count);
+  state->remaining.store(count);
+  state->done = std::move(done);
+
+  for (size_t i = 0; i < count; ++i) {
+    Envelope envelope = classify(state->messages.as_array()[i]);
+    handle_message(envelope, revision, context, /*in_batch=*/true, [state, i](Outcome outcome) {
+      state->responses[i] = std::move(outcome.response);
+      if (state->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) {
+        return;
+      }
+      Value array = Value::array();
+      for (std::optional<Value>& response : state->responses) {
+        if (response) {
+          array.push(std::move(*response));
+        }
+      }
+      // JSON-RPC 2.0 §6: a batch of notifications only gets nothing back.
+      if (array.size() == 0) {
+        state->done(Reply{Disposition::kAccepted, std::string()});
+      } else {
+        state->done(Reply{Disposition::kResponse, json::write(array)});
+      }
+    });
+  }
+}
+
+void Dispatcher::handle_message(const Envelope& envelope, Revision revision, const RequestContext& context,
+                                bool in_batch, MessageDone done) {
+  switch (envelope.kind) {
+    case MessageKind::kNotification:
+      handle_notification(envelope);
+      observe(method_label(envelope.method), "notification");
+      done(Outcome{std::nullopt, Disposition::kAccepted});
+      return;
+    case MessageKind::kResponse:
+      observe("unknown", "notification");
+      done(Outcome{std::nullopt, Disposition::kAccepted});
+      return;
+    case MessageKind::kInvalid: {
+      observe(method_label(envelope.method), "error");
+      Value error = make_error(envelope.id, unreadable_id_for(revision), kInvalidRequest, envelope.problem);
+      done(Outcome{std::move(error), Disposition::kBadRequest});
+      return;
+    }
+    case MessageKind::kRequest:
+      handle_request(envelope, revision, context, in_batch, std::move(done));
+      return;
+  }
+}
+
+void Dispatcher::handle_request(const Envelope& envelope, Revision revision, const RequestContext& context,
+                                bool in_batch, MessageDone done) {
+  const Value& id = *envelope.id;
+  std::string_view method = envelope.method;
+  std::string_view label = method_label(method);
+  auto fail = [&](int code, std::string message) {
+    observe(label, "error");
+    done(Outcome{make_error(&id, unreadable_id_for(revision), code, std::move(message)), Disposition::kResponse});
+  };
+  auto succeed = [&](Value result) {
+    observe(label, "ok");
+    done(Outcome{make_result(id, std::move(result)), Disposition::kResponse});
+  };
+
+  if (in_batch && method == "initialize") {
+    // 2025-03-26 basic/lifecycle.mdx: initialize MUST NOT be part of a batch.
+    observe(label, "error");
+    done(Outcome{make_error(&id, unreadable_id_for(revision), kInvalidRequest,
+                            "Invalid Request: initialize must not be part of a batch"),
+                 Disposition::kResponse});
+    return;
+  }
+  // MCP params are always named (an object); JSON-RPC's by-position arrays
+  // have no meaning here.
+  const Value* params = envelope.params;
+  if (params != nullptr && !params->is_object()) {
+    fail(kInvalidParams, "params must be an object");
+    return;
+  }
+
+  if (method == "initialize") {
+    const Value* requested = params != nullptr ? params->find("protocolVersion") : nullptr;
+    if (requested == nullptr || !requested->is_string()) {
+      fail(kInvalidParams, "protocolVersion must be a string");
+      return;
+    }
+    // lifecycle.mdx, Version Negotiation: echo a supported version, otherwise
+    // answer our newest; never an error.
+    Revision negotiated = parse_revision(requested->as_string()).value_or(kLatestRevision);
+    if (context.transport == Transport::kStdio) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stdio_revision_ = negotiated;
+    }
+    succeed(render_initialize_result(info_, negotiated));
+    return;
+  }
+  if (method == "ping") {
+    succeed(Value::object());
+    return;
+  }
+  if (method == "tools/list") {
+    // We never hand out a cursor, so any cursor is not one of ours
+    // (pagination.mdx: invalid cursor SHOULD be -32602). null reads as absent.
+    const Value* cursor = params != nullptr ? params->find("cursor") : nullptr;
+    if (cursor != nullptr && !cursor->is_null()) {
+      fail(kInvalidParams, "invalid cursor");
+      return;
+    }
+    succeed(render_tools_list(tools_, revision));
+    return;
+  }
+  if (method == "tools/call") {
+    handle_tools_call(envelope, revision, context, std::move(done));
+    return;
+  }
+  fail(kMethodNotFound, "Method not found");
+}
+
+void Dispatcher::handle_notification(const Envelope& envelope) {
+  if (envelope.method != "notifications/cancelled") {
+    return;  // notifications/initialized and unknown ones: nothing to do
+  }
+  // Malformed or unknown cancellations are ignored (cancellation.mdx).
+  const Value* params = envelope.params;
+  const Value* request_id = (params != nullptr && params->is_object()) ? params->find("requestId") : nullptr;
+  if (request_id == nullptr || !is_valid_id(*request_id)) {
+    return;
+  }
+  cancel(json::write(*request_id));
+}
+
+void Dispatcher::cancel(const std::string& id_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto range = in_flight_.equal_range(id_key);
+  for (auto it = range.first; it != range.second; ++it) {
+    it->second->store(true, std::memory_order_relaxed);
+  }
+}
+
+void Dispatcher::forget(const std::string& id_key, const std::shared_ptr<std::atomic<bool>>& flag) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto range = in_flight_.equal_range(id_key);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second == flag) {
+      in_flight_.erase(it);
+      return;
+    }
+  }
+}
+
+void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, const RequestContext& context,
+                                   MessageDone done) {
+  const Value& id = *envelope.id;
+  auto fail = [&](std::string message) {
+    observe("tools/call", "error");
+    done(Outcome{make_error(&id, unreadable_id_for(revision), kInvalidParams, std::move(message)),
+                 Disposition::kResponse});
+  };
+  const Value* params = envelope.params;
+  const Value* name = params != nullptr ? params->find("name") : nullptr;
+  if (name == nullptr || !name->is_string()) {
+    fail("name must be a string");
+    return;
+  }
+  // server/tools.mdx, Error Handling: an unknown tool is a protocol error in every revision.
+  Tool* tool = tools_.find(name->as_string());
+  if (tool == nullptr) {
+    fail("Unknown tool: " + name->as_string());
+    return;
+  }
+  const Value* given = params->find("arguments");
+  if (given != nullptr && !given->is_object()) {
+    fail("arguments must be an object");
+    return;
+  }
+  Value arguments = given != nullptr ? *given : Value::object();
+
+  Status valid = validate_arguments(tool->input_schema(), arguments);
+  if (!valid) {
+    if (!reports_invalid_arguments_as_tool_error(revision)) {
+      fail(valid.message());
+      return;
+    }
+    // From 2025-11-25 the model sees the problem and can correct the call (SEP-1303).
+    observe("tools/call", "tool_error");
+    done(Outcome{make_result(id, render_tool_error(valid.message())), Disposition::kResponse});
+    return;
+  }
+
+  // Everything the work and its completion need is owned here: the message
+  // the envelope points into is gone once handle() returns.
+  struct CallState {
+    Tool* tool = nullptr;
+    Value id;
+    Value arguments;
+    CallContext context;
+    ToolResult result;
+  };
+  auto state = std::make_shared<CallState>();
+  state->tool = tool;
+  state->id = id;
+  state->arguments = std::move(arguments);
+  state->context.deadline_ms = context.deadline_ms;
+  std::string key = json::write(id);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    in_flight_.emplace(key, state->context.cancelled);
+  }
+  executor_.run(
+      [state] { state->result = run_tool(*state->tool, state->arguments, state->context); },
+      [this, state, key = std::move(key), revision, done = std::move(done)] {
+        forget(key, state->context.cancelled);
+        observe("tools/call", state->result.is_error ? "tool_error" : "ok");
+        done(Outcome{make_result(state->id, render_call_result(state->result, revision)), Disposition::kResponse});
+      });
+}
+
+}  // namespace sigma::mcp

@@ -1,0 +1,132 @@
+// The MCP dispatcher: one JSON-RPC message (or batch) in, one reply out.
+//
+// Owns: revision selection per request (initialize negotiation, the
+// MCP-Protocol-Version header, the header-less 2025-03-26 default), the
+// JSON-RPC envelope rules, batches, the methods initialize, ping, tools/list,
+// tools/call, notifications/initialized and notifications/cancelled, argument
+// validation before a tool runs, and the table of in-flight tool calls that
+// cancellation reaches.
+// Must not: know HTTP or stdio. It tells the transport what to do with a
+// Disposition; the transport maps that to a status code once, in the glue.
+// Stateless over HTTP: no sessions and no initialized-state gating; every
+// message is judged on its own and the revision it is served at travels with
+// it. The one exception is stdio, which has no header: there the process is
+// the session (checklist 1.1), so the revision the last `initialize` on stdio
+// negotiated is remembered and serves later stdio messages.
+// Threading: handle() and the `done` callbacks run on one thread (the event
+// loop). Tool work runs wherever the Executor puts it and touches only the
+// tool, its arguments and its CallContext. The in-flight table is locked, so
+// an executor that completes on another thread stays safe.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/executor.h"
+#include "json/value.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/protocol.h"
+#include "mcp/render.h"
+#include "mcp/tool.h"
+
+namespace sigma::mcp {
+
+enum class Transport { kHttp, kStdio };
+
+// Per-request facts from the transport. Built so the stateless 2026-07-28
+// revision (per-request _meta) and stdio fit in later.
+struct RequestContext {
+  Transport transport = Transport::kHttp;
+  // HTTP MCP-Protocol-Version as received; nullopt = absent (stdio: always nullopt).
+  std::optional<std::string> protocol_version_header;
+  int64_t deadline_ms = 0;  // monotonic deadline for tool calls; 0 = none
+};
+
+// What the transport should do; HTTP maps these to statuses once, in the glue.
+enum class Disposition {
+  kResponse,    // 200 + JSON body
+  kAccepted,    // 202, empty body (notifications, client responses)
+  kBadRequest,  // 400 + JSON body (parse error, invalid request, unsupported version, refused batch)
+  kNotFound,    // 404 + JSON body (reserved for 2026-07-28 unknown methods; not produced yet)
+};
+
+struct Reply {
+  Disposition disposition;
+  std::string body;  // compact JSON, no newline; empty for kAccepted
+};
+
+// Called once per JSON-RPC message handled (each element of a batch counts).
+// `method` is the method name for the methods we know and "unknown" otherwise,
+// so metrics labels stay bounded. `outcome` is one of "ok", "error",
+// "tool_error", "notification" (no reply: notifications and client responses).
+using RequestObserver = std::function<void(std::string_view method, std::string_view outcome)>;
+
+// Parse limits for a message body (its size is bounded by the transport).
+inline constexpr size_t kMaxJsonDepth = 64;
+
+class Dispatcher final {
+ public:
+  // REQUIRES: tools and executor outlive the dispatcher, and the dispatcher
+  // outlives every tool call it has handed to the executor.
+  Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer = {});
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Handles one HTTP POST body (or one stdio line). Calls `done` exactly once,
+  // possibly later: tools/call runs its tool through executor.run(work, done)
+  // so blocking work stays off the loop.
+  void handle(std::string_view body, const RequestContext& context, std::function<void(Reply)> done);
+
+  // Tool calls started and not yet finished (for tests and shutdown).
+  size_t in_flight_calls() const;
+
+ private:
+  // What one message produced: a response (absent for notifications) and, for
+  // a message that is the whole body, what the transport should do.
+  struct Outcome {
+    std::optional<json::Value> response;
+    Disposition disposition = Disposition::kResponse;
+  };
+  using MessageDone = std::function<void(Outcome)>;
+
+  void handle_batch(json::Value batch, std::optional<Revision> known_revision, const RequestContext& context,
+                    std::function<void(Reply)> done);
+  void handle_message(const Envelope& envelope, Revision revision, const RequestContext& context, bool in_batch,
+                      MessageDone done);
+  void handle_request(const Envelope& envelope, Revision revision, const RequestContext& context, bool in_batch,
+                      MessageDone done);
+  void handle_notification(const Envelope& envelope);
+  void handle_tools_call(const Envelope& envelope, Revision revision, const RequestContext& context,
+                         MessageDone done);
+
+  // The revision for a message that is not initialize: the header's, else
+  // the one negotiated on stdio, else nullopt (the caller applies 2025-03-26).
+  std::optional<Revision> known_revision(const RequestContext& context,
+                                         const std::optional<Revision>& header_revision) const;
+  void observe(std::string_view method, std::string_view outcome) const;
+  void cancel(const std::string& id_key);
+  void forget(const std::string& id_key, const std::shared_ptr<std::atomic<bool>>& flag);
+
+  const ToolRegistry& tools_;
+  Executor& executor_;
+  const ServerInfo info_;
+  const RequestObserver observer_;
+
+  mutable std::mutex mutex_;
+  // Request id as compact JSON ("7", "\"abc\"") → the cancel flag of each
+  // in-flight tools/call with that id. A multimap: a stateless server cannot
+  // tell two clients' id 1 apart, so a cancel reaches both (checklist 4.3).
+  std::unordered_multimap<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;
+  // Set by initialize on Transport::kStdio only; never consulted for HTTP.
+  std::optional<Revision> stdio_revision_;
+};
+
+}  // namespace sigma::mcp

@@ -1,0 +1,68 @@
+// JSON-RPC 2.0 envelope: classifying an incoming message and building replies.
+//
+// Owns: the standard error codes, the rules for what makes a request, a
+// notification or a (client-sent) response, and how an error names an id it
+// could not read. Must not: dispatch methods or know about transports.
+// Threading: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "json/value.h"
+#include "mcp/protocol.h"
+
+namespace sigma::mcp {
+
+// JSON-RPC 2.0 §5.1 plus the MCP-defined code we use (2026-07-28
+// basic/versioning.mdx: UnsupportedProtocolVersionError).
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
+
+enum class MessageKind {
+  kRequest,       // string method and a valid id: must be answered
+  kNotification,  // string method and no id member: never answered
+  kResponse,      // no method, has result or error: a client answering us; ignored
+  kInvalid,       // anything else: answered with -32600
+};
+
+// A view into one parsed message. Pointers and views refer into the message.
+struct Envelope {
+  MessageKind kind = MessageKind::kInvalid;
+  // Set whenever the id member is a valid id (always for kRequest), so an
+  // invalid request's error can still echo it.
+  const json::Value* id = nullptr;
+  std::string_view method;               // kRequest, kNotification
+  const json::Value* params = nullptr;   // nullptr when absent
+  std::string problem;                   // kInvalid: the -32600 message
+};
+
+// Classifies `message` (any JSON value). A member named "id" with a value that
+// is not a string or an integer lexeme makes a message invalid, even when it
+// carries a method (MCP basic/index.mdx: ids are strings or integers, never
+// null). A message with a string method and no id is a notification whatever
+// else is wrong with it, because notifications are never answered.
+Envelope classify(const json::Value& message);
+
+// True for a string or a number written as an integer ("12", "-3"; not "1.0",
+// "1e2"), the only id forms MCP allows.
+bool is_valid_id(const json::Value& id);
+
+// How an error reply names an id it could not read.
+enum class UnreadableId { kNull, kOmit };
+UnreadableId unreadable_id_for(Revision revision);
+
+// {"jsonrpc":"2.0","id":<id>,"result":<result>}
+json::Value make_result(const json::Value& id, json::Value result);
+
+// {"jsonrpc":"2.0","id":<id>,"error":{"code":..,"message":..[,"data":..]}}.
+// With `id` == nullptr the id is null or omitted per `unreadable`.
+// `data` is left out when it is null.
+json::Value make_error(const json::Value* id, UnreadableId unreadable, int code, std::string message,
+                       json::Value data = json::Value());
+
+}  // namespace sigma::mcp
