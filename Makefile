@@ -111,5 +111,6 @@ clean:
 	rm -rf build
 
 -include mk/interop.mk
+-include mk/bench.mk
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(INTEG_OBJS:.o=.d) $(BUILD)/obj/src/main.d

@@ -2,10 +2,10 @@
 // delimited JSON-RPC, for `ssh node sigma-agent --stdio` with no port exposed.
 //
 // Owns: line framing (one message per line, `\r\n` accepted, a line over the
-// body limit answered with a parse error and skipped), writing only MCP
-// messages to stdout with a flush per line, and remembering the revision the
-// `initialize` exchange negotiated: over stdio the handshake is scoped to the
-// process (checklist 1.1), so later requests are served at that revision.
+// body limit answered with a parse error and skipped) and writing only MCP
+// messages to stdout with a flush per line. The dispatcher remembers the
+// revision a stdio `initialize` negotiated (the handshake is scoped to the
+// process there, checklist 1.1).
 // Must not: write anything but JSON-RPC to stdout (logs go to stderr).
 // Threading: one thread; tools run inline, one message at a time.
 #pragma once
