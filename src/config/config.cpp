@@ -1118,7 +1118,7 @@ std::string usage_text() {
       "  -V, --version           print the version and exit\n"
       "  --check-config          print the effective settings and the MCP bind decision, then exit\n"
       "                          (non-zero when the daemon would refuse anything)\n"
-      "  --stdio                 serve MCP on stdin/stdout (not yet available in this release)\n"
+      "  --stdio                 serve MCP on stdin/stdout instead of HTTP (no listener)\n"
       "  --config FILE           read NAME=value settings from FILE\n"
       "                          (default " + std::string(kDefaultConfigPath) + " when it exists)\n"
       "\n"

@@ -172,9 +172,9 @@ struct Config {
   int worker_threads = kDefaultWorkerThreads;
   int64_t port_reserve_s = kDefaultPortReserveSeconds;
 
-  // --stdio: serve MCP on stdin/stdout. A command-line switch only (not an
-  // environment variable or file key: a daemon's config should not change its
-  // transport under it).
+  // --stdio: serve MCP on stdin/stdout instead of HTTP. A command-line switch
+  // only, not an environment variable or file key: the shared config file
+  // must not turn the daemon into a stdio process under its supervisor.
   bool stdio = false;
   // The config file actually read; empty when none was.
   std::string config_file;
