@@ -227,7 +227,8 @@ std::string usage_text();
 // "sigma-agent VERSION" (from the SIGMA_VERSION macro), no newline.
 std::string version_text();
 // --check-config listing: one "NAME=value (origin)" line per setting, in table
-// order; secrets as "(set, N bytes hidden)", unset values as "NAME (unset …)".
+// order; secrets as "(set, N bytes hidden)", an unset value as
+// "NAME= (default: unset (standalone))".
 std::string render_effective(const Config& config);
 // One setting's value as it would be written in the config file (secrets
 // masked when `mask_secrets`); empty for an unset optional.
