@@ -102,6 +102,9 @@ build/fuzz/obj/%.o: %.cpp
 build/fuzz/%_fuzz: tests/fuzz/%_fuzz.cpp $(FUZZ_LIB_OBJS)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ -o $@
 
+# Keep the instrumented objects between runs (they are intermediates to make).
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
