@@ -1,0 +1,26 @@
+// The built-in tool set, registered in the order tools/list shows them.
+//
+// Owns: which tools exist and what each is given. main.cpp builds the
+// dependencies from the configuration and calls register_builtin_tools once
+// at startup.
+// Must not: read the configuration or the environment itself.
+// Threading: call at startup, before the registry is shared with workers.
+#pragma once
+
+#include "host/port_allocator.h"
+#include "mcp/tool.h"
+#include "tools/query_metrics.h"
+
+namespace sigma::tools {
+
+struct ToolDependencies {
+  QueryMetricsOptions metrics;
+  // nullptr when AGENT_PORT_SCAN is off: allocate_ports is still listed and
+  // answers with a sentence naming the setting. Must outlive the registry.
+  host::PortAllocator* port_allocator = nullptr;
+};
+
+// Adds query_metrics, then allocate_ports.
+void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies& dependencies);
+
+}  // namespace sigma::tools

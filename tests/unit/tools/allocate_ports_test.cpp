@@ -1,0 +1,189 @@
+#include "tools/allocate_ports.h"
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "base/unique_fd.h"
+#include "json/json.h"
+#include "mcp/schema_validate.h"
+#include "tools/builtin.h"
+
+namespace sigma::tools {
+namespace {
+
+// Ports 460-499 of the pid-derived 500-port test block (see the host tests).
+uint16_t test_ports_start() { return static_cast<uint16_t>(61000 + (getpid() % 9) * 500 + 460); }
+
+json::Value parse_json(std::string_view text) {
+  json::ParseResult parsed = json::parse(text);
+  REQUIRE(parsed.ok());
+  return *parsed.value;
+}
+
+UniqueFd hold_tcp(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd.get(), 1) != 0) {
+    return UniqueFd();
+  }
+  return fd;
+}
+
+TEST_CASE("allocate_ports declares its schemas, title and non-read-only annotations") {
+  host::PortAllocator allocator(test_ports_start(), static_cast<uint16_t>(test_ports_start() + 9), 30000);
+  AllocatePortsTool tool(&allocator);
+  CHECK(tool.name() == "allocate_ports");
+  CHECK(tool.title() == "Allocate free ports");
+  const mcp::ToolAnnotations a = tool.annotations();
+  CHECK_FALSE(a.read_only);
+  CHECK_FALSE(a.destructive);
+  CHECK_FALSE(a.idempotent);
+  CHECK_FALSE(a.open_world);
+
+  const json::Value& input = tool.input_schema();
+  CHECK(json::write(*input.find("required")) == R"(["count"])");
+  CHECK(input.find("additionalProperties")->as_bool() == false);
+  const json::Value* count = input.find("properties")->find("count");
+  CHECK(json::write(*count->find("minimum")) == "1");
+  CHECK(json::write(*count->find("maximum")) == "1000");
+  const json::Value* protocol = input.find("properties")->find("protocol");
+  CHECK(json::write(*protocol->find("enum")) == R"(["tcp","udp"])");
+  CHECK(protocol->find("default")->as_string() == "tcp");
+
+  const std::string description(tool.description());
+  CHECK(description.find("bind tests") != std::string::npos);
+  CHECK(description.find("reserved for 30 seconds") != std::string::npos);
+  CHECK(description.find("not held open") != std::string::npos);
+  CHECK(description.find("AGENT_PORT_SCAN_RANGE") != std::string::npos);
+}
+
+TEST_CASE("allocate_ports' input schema accepts good arguments and refuses bad ones") {
+  AllocatePortsTool tool(nullptr);
+  struct Case {
+    const char* arguments;
+    bool ok;
+  };
+  const Case cases[] = {
+      {R"({"count":5})", true},
+      {R"({"count":1000,"protocol":"udp"})", true},
+      {R"({"count":0})", false},
+      {R"({"count":1001})", false},
+      {R"({"count":2.5})", false},
+      {R"({"protocol":"tcp"})", false},
+      {R"({"count":5,"protocol":"sctp"})", false},
+      {R"({"count":5,"extra":true})", false},
+  };
+  for (const Case& c : cases) {
+    SUBCASE(c.arguments) {
+      CHECK(mcp::validate_arguments(tool.input_schema(), parse_json(c.arguments)).is_ok() == c.ok);
+    }
+  }
+}
+
+TEST_CASE("allocate_ports returns verified ports, the protocol, the reservation and the range") {
+  const uint16_t start = test_ports_start();
+  const uint16_t end = static_cast<uint16_t>(start + 29);
+  host::PortAllocator allocator(start, end, 30500);
+  AllocatePortsTool tool(&allocator);
+
+  SUBCASE("tcp by default") {
+    mcp::ToolResult result = tool.call(parse_json(R"({"count":3})"), mcp::CallContext{});
+    REQUIRE_MESSAGE(!result.is_error, result.error_text);
+    const Status valid = mcp::validate_arguments(tool.output_schema(), result.structured);
+    CHECK_MESSAGE(valid.is_ok(), valid.message());
+    CHECK(result.structured.find("ports")->size() == 3);
+    CHECK(result.structured.find("protocol")->as_string() == "tcp");
+    CHECK(json::write(*result.structured.find("reserved_for_seconds")) == "30");
+    CHECK(json::write(*result.structured.find("range")) ==
+          R"({"start":)" + std::to_string(start) + R"(,"end":)" + std::to_string(end) + "}");
+  }
+  SUBCASE("udp on request") {
+    mcp::ToolResult result = tool.call(parse_json(R"({"count":2,"protocol":"udp"})"), mcp::CallContext{});
+    REQUIRE_MESSAGE(!result.is_error, result.error_text);
+    CHECK(mcp::validate_arguments(tool.output_schema(), result.structured).is_ok());
+    CHECK(result.structured.find("protocol")->as_string() == "udp");
+    CHECK(result.structured.find("ports")->size() == 2);
+  }
+  SUBCASE("two calls never share a port") {
+    mcp::ToolResult first = tool.call(parse_json(R"({"count":10})"), mcp::CallContext{});
+    mcp::ToolResult second = tool.call(parse_json(R"({"count":10})"), mcp::CallContext{});
+    REQUIRE_FALSE(first.is_error);
+    REQUIRE_FALSE(second.is_error);
+    for (const json::Value& a : first.structured.find("ports")->as_array()) {
+      for (const json::Value& b : second.structured.find("ports")->as_array()) {
+        CHECK(a != b);
+      }
+    }
+  }
+}
+
+TEST_CASE("allocate_ports fails with a sentence naming AGENT_PORT_SCAN_RANGE when ports run short") {
+  const uint16_t start = static_cast<uint16_t>(test_ports_start() + 30);
+  const uint16_t end = static_cast<uint16_t>(start + 4);
+  UniqueFd held_a = hold_tcp(start);
+  UniqueFd held_b = hold_tcp(static_cast<uint16_t>(start + 2));
+  REQUIRE(held_a.is_valid());
+  REQUIRE(held_b.is_valid());
+  host::PortAllocator allocator(start, end, 30000);
+  AllocatePortsTool tool(&allocator);
+  mcp::ToolResult result = tool.call(parse_json(R"({"count":5})"), mcp::CallContext{});
+  REQUIRE(result.is_error);
+  CHECK(result.error_text == "only 3 of 5 requested tcp ports are free in AGENT_PORT_SCAN_RANGE " +
+                                 std::to_string(start) + "-" + std::to_string(end) +
+                                 "; widen the range or ask for fewer");
+}
+
+TEST_CASE("allocate_ports without an allocator names the setting that enables it") {
+  AllocatePortsTool tool(nullptr);
+  mcp::ToolResult result = tool.call(parse_json(R"({"count":1})"), mcp::CallContext{});
+  REQUIRE(result.is_error);
+  CHECK(result.error_text == kPortAllocationOffText);
+  CHECK(result.error_text.find("AGENT_PORT_SCAN=true") != std::string::npos);
+}
+
+TEST_CASE("allocate_ports refuses unvalidated junk from a direct caller") {
+  host::PortAllocator allocator(test_ports_start(), static_cast<uint16_t>(test_ports_start() + 9), 1000);
+  AllocatePortsTool tool(&allocator);
+  struct Case {
+    const char* arguments;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"{}", "count must be an integer from 1 to 1000"},
+      {R"({"count":"5"})", "count must be an integer from 1 to 1000"},
+      {R"({"count":1001})", "count must be an integer from 1 to 1000"},
+      {R"({"count":1,"protocol":"sctp"})", "protocol must be \"tcp\" or \"udp\""},
+      {R"({"count":1,"protocol":7})", "protocol must be \"tcp\" or \"udp\""},
+  };
+  for (const Case& c : cases) {
+    SUBCASE(c.arguments) {
+      mcp::ToolResult result = tool.call(parse_json(c.arguments), mcp::CallContext{});
+      CHECK(result.is_error);
+      CHECK(result.error_text == c.error);
+    }
+  }
+}
+
+TEST_CASE("register_builtin_tools adds query_metrics then allocate_ports") {
+  mcp::ToolRegistry registry;
+  ToolDependencies dependencies;
+  dependencies.metrics.proc_root = "tests/fixtures/proc/normal";
+  register_builtin_tools(registry, dependencies);
+  REQUIRE(registry.tools().size() == 2);
+  CHECK(registry.tools()[0]->name() == "query_metrics");
+  CHECK(registry.tools()[1]->name() == "allocate_ports");
+  mcp::Tool* metrics = registry.find("query_metrics");
+  REQUIRE(metrics != nullptr);
+  CHECK_FALSE(metrics->call(json::Value::object(), mcp::CallContext{}).is_error);
+}
+
+}  // namespace
+}  // namespace sigma::tools

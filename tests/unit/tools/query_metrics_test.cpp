@@ -1,0 +1,202 @@
+#include "tools/query_metrics.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "json/json.h"
+#include "mcp/schema_validate.h"
+
+namespace sigma::tools {
+namespace {
+
+QueryMetricsOptions options_for(const std::string& tree) {
+  QueryMetricsOptions options;
+  options.proc_root = "tests/fixtures/proc/" + tree;
+  options.disk_path = "/";
+  options.agent_version = "1.2.3";
+  return options;
+}
+
+json::Value call_tool(QueryMetricsTool& tool) {
+  mcp::ToolResult result = tool.call(json::Value::object(), mcp::CallContext{});
+  REQUIRE_FALSE(result.is_error);
+  REQUIRE(result.structured.is_object());
+  return result.structured;
+}
+
+// The result must satisfy the tool's own outputSchema (MCP: structuredContent
+// MUST match it), and every declared key must be present.
+void check_matches_output_schema(const mcp::Tool& tool, const json::Value& result) {
+  const Status valid = mcp::validate_arguments(tool.output_schema(), result);
+  CHECK_MESSAGE(valid.is_ok(), valid.message());
+  const json::Value* required = tool.output_schema().find("required");
+  REQUIRE(required != nullptr);
+  for (const json::Value& key : required->as_array()) {
+    CHECK_MESSAGE(result.find(key.as_string()) != nullptr, key.as_string());
+  }
+}
+
+std::vector<std::string> notes_of(const json::Value& result) {
+  std::vector<std::string> notes;
+  for (const json::Value& note : result.find("notes")->as_array()) {
+    notes.push_back(note.as_string());
+  }
+  return notes;
+}
+
+bool contains(const std::vector<std::string>& notes, const std::string& note) {
+  return std::find(notes.begin(), notes.end(), note) != notes.end();
+}
+
+std::string text_of(const json::Value& result, const char* key) {
+  const json::Value* value = result.find(key);
+  REQUIRE_MESSAGE(value != nullptr, key);
+  return json::write(*value);
+}
+
+TEST_CASE("query_metrics declares its name, title, schemas and read-only annotations") {
+  QueryMetricsTool tool(options_for("normal"));
+  CHECK(tool.name() == "query_metrics");
+  CHECK(tool.title() == "Query node metrics");
+  CHECK(json::write(tool.input_schema()) == R"({"type":"object","properties":{},"additionalProperties":false})");
+  const mcp::ToolAnnotations a = tool.annotations();
+  CHECK(a.read_only);
+  CHECK_FALSE(a.destructive);
+  CHECK(a.idempotent);
+  CHECK_FALSE(a.open_world);
+  // The description tells a model the units and when to call it.
+  const std::string description(tool.description());
+  CHECK(description.find("MiB") != std::string::npos);
+  CHECK(description.find("GiB") != std::string::npos);
+  CHECK(description.find("Read-only") != std::string::npos);
+
+  const json::Value& schema = tool.output_schema();
+  CHECK(schema.find("type")->as_string() == "object");
+  // Every property is always present (null when unknown), so all are required.
+  CHECK(schema.find("properties")->size() == schema.find("required")->size());
+  CHECK(schema.find("required")->size() == 12);
+}
+
+TEST_CASE("query_metrics on the normal tree reports exact values and the port-scan-off note") {
+  QueryMetricsTool tool(options_for("normal"));
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(text_of(result, "hostname") == R"("vpn-node-17")");
+  CHECK(text_of(result, "agent_version") == R"("1.2.3")");
+  CHECK(text_of(result, "cpu_cores") == "4");
+  CHECK(text_of(result, "ram_mb") == "1983");
+  CHECK(text_of(result, "ram_available_mb") == "1487");
+  CHECK(text_of(result, "uptime_seconds") == "356712");
+  CHECK(text_of(result, "load_avg") == "[0.52,0.58,0.59]");
+  CHECK(text_of(result, "public_ip") == "null");
+  CHECK(text_of(result, "port_scan") == "null");
+  CHECK(result.find("disk_total_gb")->is_number());
+  CHECK(result.find("disk_used_gb")->is_number());
+  CHECK(notes_of(result) == std::vector<std::string>{std::string(kPortScanOffNote)});
+  CHECK(notes_of(result).front() == "port scan is off; set AGENT_PORT_SCAN=true to include it");
+}
+
+TEST_CASE("query_metrics uses the hostname override") {
+  QueryMetricsOptions options = options_for("normal");
+  options.hostname_override = "edge-7";
+  QueryMetricsTool tool(options);
+  CHECK(text_of(call_tool(tool), "hostname") == R"("edge-7")");
+}
+
+TEST_CASE("query_metrics on the truncated tree returns nulls with notes, still matching its schema") {
+  QueryMetricsTool tool(options_for("truncated"));
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(result.find("hostname")->is_null());
+  CHECK(result.find("cpu_cores")->is_null());
+  CHECK(text_of(result, "ram_mb") == "1983");
+  CHECK(result.find("ram_available_mb")->is_null());
+  CHECK(result.find("uptime_seconds")->is_null());
+  CHECK(result.find("load_avg")->is_null());
+  const std::vector<std::string> notes = notes_of(result);
+  CHECK(contains(notes, "tests/fixtures/proc/truncated/loadavg: empty file"));
+  CHECK(contains(notes, "tests/fixtures/proc/truncated/uptime: truncated (no newline at end of line)"));
+  CHECK(notes.size() == 7);  // six files plus the port-scan note
+}
+
+TEST_CASE("query_metrics on the missing tree with a missing disk path nulls the disk") {
+  QueryMetricsOptions options = options_for("missing");
+  options.disk_path = "/nonexistent-sigma-path";
+  QueryMetricsTool tool(options);
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(result.find("disk_total_gb")->is_null());
+  CHECK(result.find("disk_used_gb")->is_null());
+  CHECK(text_of(result, "cpu_cores") == "2");
+  CHECK(contains(notes_of(result), "statvfs /nonexistent-sigma-path: No such file or directory"));
+  CHECK(contains(notes_of(result), "tests/fixtures/proc/missing/loadavg: No such file or directory"));
+}
+
+TEST_CASE("query_metrics on the hostile tree still answers within its schema") {
+  QueryMetricsTool tool(options_for("hostile"));
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(result.find("ram_mb")->is_null());
+  CHECK(result.find("hostname")->is_null());
+}
+
+TEST_CASE("query_metrics includes the last port-scan snapshot when the scan is on") {
+  QueryMetricsOptions options = options_for("normal");
+  options.port_scan_enabled = true;
+  options.port_scan_snapshot = [] {
+    host::PortScanSnapshot s;
+    s.total = 20001;
+    s.available = 19950;
+    s.in_use = 51;
+    s.in_use_by_source = {30, 1, 2, 1, 10, 5, 2};
+    s.scan_duration_seconds = 1.25;
+    return std::optional<host::PortScanSnapshot>(s);
+  };
+  QueryMetricsTool tool(options);
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(text_of(result, "port_scan") ==
+        R"({"total":20001,"available":19950,"in_use":51,)"
+        R"("by_source":{"envoy":30,"sshd":1,"nginx":2,"node_exporter":1,"xray":10,"other":5,"unknown":2},)"
+        R"("scan_duration_seconds":1.25})");
+  CHECK(notes_of(result).empty());
+}
+
+TEST_CASE("query_metrics says so when the scan is on but has not finished a pass") {
+  QueryMetricsOptions options = options_for("normal");
+  options.port_scan_enabled = true;
+  SUBCASE("provider without a snapshot") {
+    options.port_scan_snapshot = [] { return std::optional<host::PortScanSnapshot>(); };
+  }
+  SUBCASE("no provider at all") { options.port_scan_snapshot = nullptr; }
+  QueryMetricsTool tool(options);
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(result.find("port_scan")->is_null());
+  CHECK(notes_of(result) == std::vector<std::string>{std::string(kPortScanPendingNote)});
+}
+
+TEST_CASE("the output schema check rejects a result of the wrong shape") {
+  QueryMetricsTool tool(options_for("normal"));
+  json::Value result = call_tool(tool);
+  SUBCASE("wrong type") { result.set("cpu_cores", json::Value("four")); }
+  SUBCASE("missing key") {
+    json::Object members;
+    for (auto& member : result.as_object()) {
+      if (member.first != "notes") {
+        members.push_back(member);
+      }
+    }
+    result = json::Value(std::move(members));
+  }
+  SUBCASE("extra key") { result.set("surprise", json::Value(1)); }
+  SUBCASE("short load_avg") { result.set("load_avg", json::Value(json::Array{json::Value(1.0)})); }
+  CHECK_FALSE(mcp::validate_arguments(tool.output_schema(), result).is_ok());
+}
+
+}  // namespace
+}  // namespace sigma::tools
