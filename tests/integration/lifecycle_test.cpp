@@ -49,7 +49,9 @@ TEST_CASE("GET /metrics serves Prometheus text with build info, MCP counters and
 
 TEST_CASE("concurrent allocate_ports callers never receive the same port") {
   DaemonOptions o;
-  uint16_t base = static_cast<uint16_t>(43000 + (getpid() % 200) * 10);
+  // Above the kernel's ephemeral range (32768-60999), where TIME_WAIT sockets of
+  // other tests would thin out the free ports.
+  uint16_t base = static_cast<uint16_t>(61000 + (getpid() % 20) * 100);
   o.args = {"--port-scan", "--port-scan-range=" + std::to_string(base) + "-" + std::to_string(base + 1500),
             "--worker-threads=4"};
   Daemon d(o);
@@ -95,7 +97,7 @@ TEST_CASE("concurrent allocate_ports callers never receive the same port") {
 
 TEST_CASE("allocate_ports reports an exhausted range as a tool error naming the setting") {
   DaemonOptions o;
-  uint16_t base = static_cast<uint16_t>(47000 + (getpid() % 200) * 5);
+  uint16_t base = static_cast<uint16_t>(64000 + (getpid() % 200) * 5);
   o.args = {"--port-scan", "--port-scan-range=" + std::to_string(base) + "-" + std::to_string(base + 2)};
   Daemon d(o);
   REQUIRE(d.started());
