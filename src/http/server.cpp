@@ -34,6 +34,8 @@ constexpr int64_t kAcceptPauseMs = 100;
 // A body still pending after the HeadHandler answered is read and discarded
 // (keeping the connection) only up to this size; larger ones close instead.
 constexpr uint64_t kMaxDrainBytes = 64 * 1024;
+// Body capacity reserved from Content-Length before any body byte arrives.
+constexpr uint64_t kInitialBodyReserveBytes = 64 * 1024;
 // Output buffers that grew past this are released once flushed.
 constexpr size_t kKeepOutputCapacityBytes = 64 * 1024;
 // At most one "out of fds" warning per interval.
@@ -358,7 +360,10 @@ class Connection final : public std::enable_shared_from_this<Connection> {
         return true;
       case BodyKind::kContentLength:
         body_remaining_ = framing.content_length;
-        request_.body.reserve(static_cast<size_t>(framing.content_length));  // <= max_body_bytes
+        // Grown as bytes arrive: a client that announces a large body and
+        // sends nothing must not make us commit the memory up front.
+        request_.body.reserve(static_cast<size_t>(
+            framing.content_length < kInitialBodyReserveBytes ? framing.content_length : kInitialBodyReserveBytes));
         break;
       case BodyKind::kChunked:
         decoder_.emplace(options_.max_body_bytes, options_.max_header_bytes);

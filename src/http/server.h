@@ -56,7 +56,10 @@ struct Request {
 // connection closes after the answer), or std::nullopt to continue.
 using HeadHandler = std::function<std::optional<Response>(const Request&)>;
 // Delivers the response to a request. Call exactly once, on the loop thread;
-// later calls, and calls after the connection died, are no-ops.
+// later calls, and calls after the connection died, are no-ops. Until it is
+// called the connection stays open (no timeout applies to the handler), so a
+// handler that drops it without calling holds the connection until the
+// server is destroyed and keeps begin_shutdown() from draining.
 using Respond = std::function<void(Response)>;
 // Called with each complete request.
 using RequestHandler = std::function<void(Request&&, Respond)>;

@@ -5,8 +5,13 @@
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
 
@@ -632,6 +638,104 @@ TEST_CASE("a slow reader stops being read once too much output is queued") {
   }
   writer.join();
   CHECK(answered == 500);
+}
+
+// Highest open fd number of this process.
+int highest_open_fd() {
+  int highest = 2;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) {
+    return 1024;
+  }
+  while (dirent* entry = readdir(dir)) {
+    int fd = std::atoi(entry->d_name);
+    highest = fd > highest ? fd : highest;
+  }
+  closedir(dir);
+  return highest;
+}
+
+TEST_CASE("out of file descriptors, new clients get 503 and service resumes when fds return") {
+  // The server runs in a child process whose fd limit leaves room for only a
+  // couple of connections; this process plays the clients.
+  int port_pipe[2];
+  REQUIRE(pipe(port_pipe) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(port_pipe[0]);
+    alarm(30);  // never outlive a broken test
+    log_set_level(LogLevel::kError);  // the expected accept warnings are noise here
+    auto loop = net::EventLoop::create();
+    auto listener = net::listen_tcp(loopback_any_port());
+    if (!loop.is_ok() || !listener.is_ok()) {
+      _exit(2);
+    }
+    auto local = net::local_address(listener->get());
+    uint16_t port = ntohs(reinterpret_cast<const sockaddr_in*>(&local->storage)->sin_port);
+    Held held;
+    auto server = Server::create(*loop.value(), std::move(listener.value()), ServerOptions(), default_head_handler(),
+                                 echo_handler(*loop.value(), held));
+    if (!server.is_ok()) {
+      _exit(3);
+    }
+    rlimit limit{};
+    limit.rlim_cur = static_cast<rlim_t>(highest_open_fd() + 1 + 2);  // two spare fd numbers
+    limit.rlim_max = 4096;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      _exit(4);
+    }
+    // Fill every lower hole so exactly two fd numbers remain free.
+    const int highest = static_cast<int>(limit.rlim_cur) - 3;
+    while (true) {
+      int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || fd > highest) {
+        if (fd >= 0) {
+          ::close(fd);
+        }
+        break;
+      }
+    }
+    ssize_t w = ::write(port_pipe[1], &port, sizeof(port));
+    (void)w;
+    loop.value()->run();
+    _exit(0);
+  }
+  ::close(port_pipe[1]);
+  uint16_t port = 0;
+  REQUIRE(::read(port_pipe[0], &port, sizeof(port)) == static_cast<ssize_t>(sizeof(port)));
+  ::close(port_pipe[0]);
+
+  std::vector<std::unique_ptr<Client>> clients;
+  int ok = 0;
+  int refused = 0;
+  for (int i = 0; i < 6; ++i) {
+    clients.push_back(std::make_unique<Client>(port));
+    clients.back()->send(get("/fd"));
+    Client::Reply r = clients.back()->read_response();
+    ok += r.status == 200 ? 1 : 0;
+    refused += r.status == 503 ? 1 : 0;
+  }
+  CHECK(ok >= 1);
+  CHECK(refused >= 1);
+  CHECK(ok + refused == 6);
+  clients.clear();  // the server's fds come back as it sees the closes
+
+  int64_t deadline = monotonic_ms() + 5000;
+  int status = 0;
+  while (monotonic_ms() < deadline) {
+    Client c(port);
+    c.send(get("/again"));
+    status = c.read_response().status;
+    if (status == 200) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(status == 200);
+  kill(child, SIGKILL);
+  int wstatus = 0;
+  waitpid(child, &wstatus, 0);
 }
 
 }  // namespace
