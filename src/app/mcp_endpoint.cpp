@@ -11,11 +11,6 @@ namespace {
 
 constexpr std::string_view kMcpPath = "/mcp";
 
-std::string_view path_of(std::string_view target) {
-  size_t q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
-
 // RFC 9110 §8.3.1: the media type is case-insensitive, parameters follow ';'.
 bool is_json_media_type(std::string_view content_type) {
   std::string_view type = trim_ows(content_type.substr(0, content_type.find(';')));
@@ -102,7 +97,7 @@ std::optional<http::Response> McpEndpoint::on_head(const http::Request& request)
   if (auto refused = check_security(request)) {
     return counted(std::move(*refused));
   }
-  if (path_of(request.target) != kMcpPath) {
+  if (request.path() != kMcpPath) {
     return counted(jsonrpc_error_response(404, -32600, "Not Found: the MCP endpoint is POST /mcp"));
   }
   if (request.method != "POST") {

@@ -2,26 +2,16 @@
 
 #include <memory>
 
+#include "metrics/exposition.h"
 #include "metrics/process.h"
 
 namespace sigma::app {
-namespace {
-
-constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
-
-std::string_view path_of(std::string_view target) {
-  size_t q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
-
-}  // namespace
-
 MetricsEndpoint::MetricsEndpoint(metrics::Registry& metrics, Executor& executor, std::string proc_root)
     : metrics_(metrics), executor_(executor), proc_root_(std::move(proc_root)) {}
 
 std::optional<http::Response> MetricsEndpoint::on_head(const http::Request& request) {
   http::Response r;
-  if (path_of(request.target) != "/metrics") {
+  if (request.path() != "/metrics") {
     r = http::error_response(404, "the metrics listener serves GET /metrics");
     r.close = false;
   } else if (request.method != "GET" && request.method != "HEAD") {
@@ -40,7 +30,7 @@ void MetricsEndpoint::on_request(http::Request&& request, http::Respond respond)
   // Counted before rendering so a scrape sees itself, like client libraries do.
   metrics_.inc_http_request("metrics", 200);
   auto response = std::make_shared<http::Response>();
-  response->content_type = std::string(kContentType);
+  response->content_type = std::string(metrics::kContentType);
   executor_.run(
       [this, response] {
         response->body = metrics_.render();

@@ -54,6 +54,11 @@ const std::string& refusal_503() {
 
 }  // namespace
 
+std::string_view Request::path() const {
+  std::string_view t = target;
+  return t.substr(0, t.find('?'));
+}
+
 const std::string* Request::header(std::string_view name) const {
   for (const auto& [field_name, value] : headers) {
     if (iequals(field_name, name)) {

@@ -47,6 +47,8 @@ struct Request {
 
   // Value of the first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;
+  // The target without its query ("/mcp" for "/mcp?x=1"), for routing.
+  std::string_view path() const;
 };
 
 // Called once the head has parsed and its framing is valid, BEFORE any body
