@@ -16,9 +16,10 @@ CXXSTD     := -std=c++17
 WARN       := -Wall -Wextra -Werror
 OPT        ?= -O2
 CPPFLAGS   += -Isrc -DSIGMA_VERSION='"$(VERSION)"' -MMD -MP
-CXXFLAGS   += $(CXXSTD) $(WARN) $(OPT) -pthread
+# Sections per function so the static link can drop what nothing calls.
+CXXFLAGS   += $(CXXSTD) $(WARN) $(OPT) -pthread -ffunction-sections -fdata-sections
 SAN_FLAGS  :=
-LINK_MODE  := -static
+LINK_MODE  := -static -Wl,--gc-sections
 
 ifeq ($(SANITIZE),1)
   SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
