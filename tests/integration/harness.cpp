@@ -38,8 +38,13 @@ bool has_arg(const std::vector<std::string>& args, const std::string& prefix) {
 
 std::vector<std::string> base_environment(const std::map<std::string, std::string>& extra) {
   std::vector<std::string> env;
-  // Sanitizer settings must reach the daemon in check-asan.
+  // Sanitizer settings must reach the daemon in check-asan; a test's own
+  // value for one of them replaces the inherited one (a duplicate entry
+  // would leave it to the reader which one wins).
   for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PATH"}) {
+    if (extra.count(keep) != 0) {
+      continue;
+    }
     if (const char* v = std::getenv(keep)) {
       env.push_back(std::string(keep) + "=" + v);
     }
@@ -312,6 +317,16 @@ void Connection::close() {
   }
 }
 
+void Connection::abort() {
+  if (fd_ >= 0) {
+    // SO_LINGER {on, 0 s}: close(2) discards unsent data and sends RST.
+    linger lin{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
 bool Connection::send_all(const std::string& bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
@@ -452,6 +467,22 @@ HttpResponse mcp_post(uint16_t port, const std::string& json, const std::string&
 bool daemon_answers(uint16_t port, const std::string& extra) {
   HttpResponse r = mcp_post(port, R"({"jsonrpc":"2.0","id":1,"method":"ping"})", extra);
   return r.status == 200 && r.body.find("\"result\"") != std::string::npos;
+}
+
+std::optional<uint64_t> metric_value(uint16_t metrics_port, const std::string& series) {
+  HttpResponse r =
+      http_request(metrics_port, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  if (r.status != 200) {
+    return std::nullopt;
+  }
+  std::istringstream lines(r.body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      return static_cast<uint64_t>(std::strtoull(line.c_str() + series.size() + 1, nullptr, 10));
+    }
+  }
+  return 0;  // counters at zero are not exposed
 }
 
 int open_fd_count(pid_t pid) {

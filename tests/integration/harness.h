@@ -91,6 +91,8 @@ class Connection {
   // True when the peer has closed (EOF or reset) within timeout_ms.
   bool wait_closed(int timeout_ms);
   void close();
+  // Closes with a reset (SO_LINGER {1, 0}) instead of a FIN.
+  void abort();
 
  private:
   bool fill(int timeout_ms);
@@ -105,6 +107,11 @@ HttpResponse mcp_post(uint16_t port, const std::string& json, const std::string&
 std::string mcp_request_bytes(const std::string& json, const std::string& extra = "", bool close = true);
 // True when POST /mcp ping answers 200 with a result.
 bool daemon_answers(uint16_t port, const std::string& extra = "");
+
+// Scrapes GET /metrics and returns the value of the sample named exactly
+// `series` (name and labels, e.g. `x_total{method="ping"}`); 0 when absent,
+// nullopt when the scrape fails.
+std::optional<uint64_t> metric_value(uint16_t metrics_port, const std::string& series);
 
 // Count of entries in /proc/PID/fd.
 int open_fd_count(pid_t pid);
