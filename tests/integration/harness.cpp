@@ -114,7 +114,9 @@ Daemon::Daemon(DaemonOptions options) {
       args.push_back("--mcp-bind=127.0.0.1:0");
     }
     if (!has_arg(args, "--metrics-port")) {
-      args.push_back(options.wait_for_metrics ? "--metrics-port=0" : "--metrics-port=0");
+      // Port 0 disables the metrics listener (SPEC §3), so a test that wants
+      // it gets a port that was free a moment ago.
+      args.push_back("--metrics-port=" + std::to_string(options.wait_for_metrics ? free_port() : 0));
     }
     if (!has_arg(args, "--metrics-bind")) {
       args.push_back("--metrics-bind=127.0.0.1");

@@ -27,7 +27,6 @@ TEST_CASE("SIGTERM and SIGINT stop the daemon with status 0") {
 
 TEST_CASE("GET /metrics serves Prometheus text with build info, MCP counters and process metrics") {
   DaemonOptions o;
-  o.args = {"--metrics-port=" + std::to_string(free_port())};
   o.wait_for_metrics = true;
   Daemon d(o);
   REQUIRE(d.started());
