@@ -1,42 +1,13 @@
 #include "auth/origin.h"
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <string>
+
+#include "../guard_page.h"
 
 namespace sigma::auth {
 namespace {
-
-// Places `text` so that its last byte is the last byte of a readable page,
-// followed by a PROT_NONE page: any read past the end faults.
-class GuardedText final {
- public:
-  explicit GuardedText(std::string_view text) {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    REQUIRE(text.size() <= page_);
-    void* map = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(map != MAP_FAILED);
-    base_ = static_cast<char*>(map);
-    REQUIRE(mprotect(base_ + page_, page_, PROT_NONE) == 0);
-    char* start = base_ + page_ - text.size();
-    if (!text.empty()) {
-      std::memcpy(start, text.data(), text.size());
-    }
-    view_ = std::string_view(start, text.size());
-  }
-  ~GuardedText() { munmap(base_, 2 * page_); }
-  GuardedText(const GuardedText&) = delete;
-  GuardedText& operator=(const GuardedText&) = delete;
-  std::string_view view() const { return view_; }
-
- private:
-  size_t page_ = 0;
-  char* base_ = nullptr;
-  std::string_view view_;
-};
 
 struct OriginCase {
   const char* text;
@@ -96,7 +67,7 @@ TEST_CASE("parse_origin accepts scheme://host[:port] and nothing more") {
         }
       };
       check(c.text);
-      GuardedText guarded(c.text);
+      test::GuardPage guarded(c.text);
       check(guarded.view());
     }
   }
@@ -105,7 +76,7 @@ TEST_CASE("parse_origin accepts scheme://host[:port] and nothing more") {
 TEST_CASE("parse_origin on every prefix never reads past the end") {
   const std::string text = "https://[::1]:65535";
   for (size_t n = 0; n <= text.size(); ++n) {
-    GuardedText guarded(std::string_view(text).substr(0, n));
+    test::GuardPage guarded(std::string_view(text).substr(0, n));
     std::optional<OriginParts> o = parse_origin(guarded.view());
     // Valid prefixes: "https://[::1]" (13) and with a port of 1 to 5 digits (15..19).
     CHECK(o.has_value() == (n == 13 || n >= 15));
@@ -184,7 +155,7 @@ TEST_CASE("is_loopback_host_header accepts only loopback names with an optional 
   for (const HostCase& c : kHostCases) {
     SUBCASE(c.value) {
       CHECK(is_loopback_host_header(c.value) == c.loopback);
-      GuardedText guarded(c.value);
+      test::GuardPage guarded(c.value);
       CHECK(is_loopback_host_header(guarded.view()) == c.loopback);
     }
   }
@@ -193,7 +164,7 @@ TEST_CASE("is_loopback_host_header accepts only loopback names with an optional 
 TEST_CASE("is_loopback_host_header on every prefix never reads past the end") {
   const std::string text = "[0:0:0:0:0:0:0:1]:9103";
   for (size_t n = 0; n <= text.size(); ++n) {
-    GuardedText guarded(std::string_view(text).substr(0, n));
+    test::GuardPage guarded(std::string_view(text).substr(0, n));
     // Valid: the bracketed address alone (17) or with 1..4 port digits (19..22).
     CHECK(is_loopback_host_header(guarded.view()) == (n == 17 || n >= 19));
   }

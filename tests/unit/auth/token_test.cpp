@@ -1,42 +1,13 @@
 #include "auth/token.h"
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <string>
+
+#include "../guard_page.h"
 
 namespace sigma::auth {
 namespace {
-
-// Places `text` so that its last byte is the last byte of a readable page,
-// followed by a PROT_NONE page: any read past the end faults.
-class GuardedText final {
- public:
-  explicit GuardedText(std::string_view text) {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    REQUIRE(text.size() <= page_);
-    void* map = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(map != MAP_FAILED);
-    base_ = static_cast<char*>(map);
-    REQUIRE(mprotect(base_ + page_, page_, PROT_NONE) == 0);
-    char* start = base_ + page_ - text.size();
-    if (!text.empty()) {
-      std::memcpy(start, text.data(), text.size());
-    }
-    view_ = std::string_view(start, text.size());
-  }
-  ~GuardedText() { munmap(base_, 2 * page_); }
-  GuardedText(const GuardedText&) = delete;
-  GuardedText& operator=(const GuardedText&) = delete;
-  std::string_view view() const { return view_; }
-
- private:
-  size_t page_ = 0;
-  char* base_ = nullptr;
-  std::string_view view_;
-};
 
 TEST_CASE("tokens_equal matches only identical non-empty tokens") {
   const std::string secret = "s3cr3t-T0ken_value~+/==";
@@ -138,7 +109,7 @@ TEST_CASE("bearer_token accepts 'Bearer <token68>' with a case-insensitive schem
         }
       };
       check(c.value);
-      GuardedText guarded(c.value);
+      test::GuardPage guarded(c.value);
       check(guarded.view());
     }
   }
@@ -147,7 +118,7 @@ TEST_CASE("bearer_token accepts 'Bearer <token68>' with a case-insensitive schem
 TEST_CASE("bearer_token on every prefix of a valid value never reads past the end") {
   const std::string value = "Bearer  abc.DEF_~+/==";
   for (size_t n = 0; n <= value.size(); ++n) {
-    GuardedText guarded(std::string_view(value).substr(0, n));
+    test::GuardPage guarded(std::string_view(value).substr(0, n));
     std::optional<std::string_view> token = bearer_token(guarded.view());
     // "Bearer  a" (9 bytes) is the first valid prefix; every longer one is too.
     CHECK(token.has_value() == (n >= 9));

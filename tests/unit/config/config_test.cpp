@@ -2,16 +2,13 @@
 // config file, validation messages and exit statuses, secrets, --help.
 #include "config/config.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <doctest/doctest.h>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "base/strings.h"
+#include "../guard_page.h"
 
 namespace sigma::config {
 namespace {
@@ -726,17 +723,10 @@ TEST_CASE("host:port shapes are checked without resolving") {
   };
   // Each input also ends exactly at a page boundary followed by a PROT_NONE
   // page, so a read past its end faults.
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  void* mem = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(mem != MAP_FAILED);
-  char* base = static_cast<char*>(mem);
-  REQUIRE(mprotect(base + page, page, PROT_NONE) == 0);
+  test::GuardPage page;
   for (const Case& k : cases) {
     CAPTURE(k.text);
-    const size_t n = std::strlen(k.text);
-    char* at = base + page - n;
-    std::memcpy(at, k.text, n);
-    for (std::string_view input : {std::string_view(k.text), std::string_view(at, n)}) {
+    for (std::string_view input : {std::string_view(k.text), page.place(k.text)}) {
       Result<HostPort> r = parse_host_port(input);
       CHECK(r.is_ok() == k.ok);
       if (r && k.ok) {
@@ -748,7 +738,6 @@ TEST_CASE("host:port shapes are checked without resolving") {
       }
     }
   }
-  munmap(mem, 2 * page);
 }
 
 TEST_CASE("edit distance ignores case and counts insertions, deletions and substitutions") {

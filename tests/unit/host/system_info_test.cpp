@@ -1,14 +1,13 @@
 #include "host/system_info.h"
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "../guard_page.h"
 
 namespace sigma::host {
 namespace {
@@ -18,39 +17,6 @@ template <typename T>
 std::string error_of(const Result<T>& result) {
   return result.is_ok() ? std::string() : result.error();
 }
-
-// Places `data` so that its last byte is the last byte before a PROT_NONE
-// page: a parser that reads one byte past the view faults.
-class GuardedBuffer final {
- public:
-  explicit GuardedBuffer(std::string_view data) {
-    page_bytes_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const size_t data_pages = std::max<size_t>(1, (data.size() + page_bytes_ - 1) / page_bytes_);
-    total_bytes_ = (data_pages + 1) * page_bytes_;
-    void* mapped = mmap(nullptr, total_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(mapped != MAP_FAILED);
-    base_ = static_cast<char*>(mapped);
-    char* guard = base_ + data_pages * page_bytes_;
-    REQUIRE(mprotect(guard, page_bytes_, PROT_NONE) == 0);
-    start_ = guard - data.size();
-    if (!data.empty()) {
-      std::memcpy(start_, data.data(), data.size());
-    }
-    size_ = data.size();
-  }
-  ~GuardedBuffer() { munmap(base_, total_bytes_); }
-  GuardedBuffer(const GuardedBuffer&) = delete;
-  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
-
-  std::string_view view() const { return std::string_view(start_, size_); }
-
- private:
-  size_t page_bytes_ = 0;
-  size_t total_bytes_ = 0;
-  char* base_ = nullptr;
-  char* start_ = nullptr;
-  size_t size_ = 0;
-};
 
 std::string fixture(const std::string& tree, const std::string& file) {
   Result<std::string> text = ProcFs("tests/fixtures/proc/" + tree).read(file);
@@ -166,19 +132,19 @@ TEST_CASE("a prefix of stat or cpuinfo counts only when it ends a line, never mo
 
 TEST_CASE("parsers read nothing past a view that ends at a guard page") {
   SUBCASE("complete files give the same values as in ordinary memory") {
-    GuardedBuffer meminfo(fixture("normal", "meminfo"));
+    test::GuardPage meminfo(fixture("normal", "meminfo"));
     Result<MemoryInfo> memory = parse_meminfo(meminfo.view());
     REQUIRE(memory.is_ok());
     CHECK(memory->total_mb == 1983);
-    GuardedBuffer loadavg(fixture("normal", "loadavg"));
+    test::GuardPage loadavg(fixture("normal", "loadavg"));
     CHECK(parse_loadavg(loadavg.view()).is_ok());
-    GuardedBuffer uptime(fixture("normal", "uptime"));
+    test::GuardPage uptime(fixture("normal", "uptime"));
     CHECK(parse_uptime(uptime.view()).is_ok());
-    GuardedBuffer stat(fixture("normal", "stat"));
+    test::GuardPage stat(fixture("normal", "stat"));
     CHECK(*count_cpus_in_stat(stat.view()) == 4);
-    GuardedBuffer cpuinfo(fixture("normal", "cpuinfo"));
+    test::GuardPage cpuinfo(fixture("normal", "cpuinfo"));
     CHECK(*count_cpus_in_cpuinfo(cpuinfo.view()) == 4);
-    GuardedBuffer hostname(fixture("normal", "sys/kernel/hostname"));
+    test::GuardPage hostname(fixture("normal", "sys/kernel/hostname"));
     CHECK(*parse_hostname(hostname.view()) == "vpn-node-17");
   }
   SUBCASE("inputs cut in the middle of a token at the boundary are rejected") {
@@ -187,7 +153,7 @@ TEST_CASE("parsers read nothing past a view that ends at a guard page") {
                          "vpn-node-17",            "processor",                 "MemTotal"};
     for (const char* text : cut) {
       CAPTURE(text);
-      GuardedBuffer buffer(text);
+      test::GuardPage buffer(text);
       CHECK_FALSE(parse_meminfo(buffer.view()).is_ok());
       CHECK_FALSE(parse_loadavg(buffer.view()).is_ok());
       CHECK_FALSE(parse_uptime(buffer.view()).is_ok());
@@ -197,7 +163,7 @@ TEST_CASE("parsers read nothing past a view that ends at a guard page") {
     }
   }
   SUBCASE("an empty view at the boundary is rejected") {
-    GuardedBuffer buffer("");
+    test::GuardPage buffer("");
     CHECK_FALSE(parse_meminfo(buffer.view()).is_ok());
     CHECK_FALSE(parse_loadavg(buffer.view()).is_ok());
     CHECK_FALSE(count_cpus_in_stat(buffer.view()).is_ok());

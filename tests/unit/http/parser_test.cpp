@@ -3,52 +3,19 @@
 #include "http/parser.h"
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
+
+#include "../guard_page.h"
 
 namespace sigma::http {
 namespace {
 
 using namespace std::string_literals;
 
-// An area whose last byte is followed by an inaccessible page: any read past
-// the end of a placed input faults.
-class GuardedArea {
- public:
-  explicit GuardedArea(size_t capacity) {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    area_ = (capacity + page_ - 1) / page_ * page_;
-    void* p = mmap(nullptr, area_ + page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(p != MAP_FAILED);
-    base_ = static_cast<char*>(p);
-    REQUIRE(mprotect(base_ + area_, page_, PROT_NONE) == 0);
-  }
-  ~GuardedArea() { munmap(base_, area_ + page_); }
-  GuardedArea(const GuardedArea&) = delete;
-  GuardedArea& operator=(const GuardedArea&) = delete;
-
-  // Copies `bytes` so that they end exactly at the guard page.
-  std::string_view place(std::string_view bytes) {
-    REQUIRE(bytes.size() <= area_);
-    char* start = base_ + area_ - bytes.size();
-    if (!bytes.empty()) {
-      std::memcpy(start, bytes.data(), bytes.size());
-    }
-    return std::string_view(start, bytes.size());
-  }
-
- private:
-  size_t page_ = 0;
-  size_t area_ = 0;
-  char* base_ = nullptr;
-};
-
-GuardedArea& guarded() {
-  static GuardedArea area(64 * 1024);
+test::GuardPage& guarded() {
+  static test::GuardPage area(64 * 1024);
   return area;
 }
 

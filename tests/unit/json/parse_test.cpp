@@ -2,14 +2,12 @@
 // tables, each case run whole, on every prefix, and ending exactly at a
 // PROT_NONE guard page; plus limits, duplicate keys and error offsets.
 #include <doctest/doctest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "json/json.h"
+#include "../guard_page.h"
 
 using namespace std::string_view_literals;
 using sigma::json::parse;
@@ -17,37 +15,9 @@ using sigma::json::ParseLimits;
 using sigma::json::ParseResult;
 using sigma::json::Value;
 using sigma::json::write;
+using sigma::test::GuardPage;
 
 namespace {
-
-// Two anonymous pages, the second PROT_NONE: text placed by place() ends on
-// the last readable byte, so any read past the end faults.
-class GuardedPage final {
- public:
-  GuardedPage() {
-    page_bytes_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    void* mem = mmap(nullptr, 2 * page_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(mem != MAP_FAILED);
-    base_ = static_cast<char*>(mem);
-    REQUIRE(mprotect(base_ + page_bytes_, page_bytes_, PROT_NONE) == 0);
-  }
-  ~GuardedPage() { munmap(base_, 2 * page_bytes_); }
-  GuardedPage(const GuardedPage&) = delete;
-  GuardedPage& operator=(const GuardedPage&) = delete;
-
-  std::string_view place(std::string_view text) {
-    REQUIRE(text.size() <= page_bytes_);
-    char* dst = base_ + page_bytes_ - text.size();
-    if (!text.empty()) {
-      std::memcpy(dst, text.data(), text.size());
-    }
-    return std::string_view(dst, text.size());
-  }
-
- private:
-  size_t page_bytes_ = 0;
-  char* base_ = nullptr;
-};
 
 struct AcceptCase {
   const char* name;
@@ -232,7 +202,7 @@ const RejectCase kReject[] = {
 
 // Every prefix of `text` placed against the guard page.
 template <typename Check>
-void for_each_prefix(GuardedPage& page, std::string_view text, Check check) {
+void for_each_prefix(GuardPage& page, std::string_view text, Check check) {
   for (size_t len = 0; len <= text.size(); ++len) {
     check(len, parse(page.place(text.substr(0, len))));
   }
@@ -241,7 +211,7 @@ void for_each_prefix(GuardedPage& page, std::string_view text, Check check) {
 }  // namespace
 
 TEST_CASE("valid documents are accepted and written back compactly") {
-  GuardedPage page;
+  GuardPage page;
   for (const AcceptCase& c : kAccept) {
     SUBCASE(c.name) {
       ParseResult whole = parse(c.input);
@@ -256,7 +226,7 @@ TEST_CASE("valid documents are accepted and written back compactly") {
 }
 
 TEST_CASE("every proper prefix of a valid document parses or fails exactly at its end") {
-  GuardedPage page;
+  GuardPage page;
   for (const AcceptCase& c : kAccept) {
     SUBCASE(c.name) {
       for_each_prefix(page, c.input, [&](size_t len, const ParseResult& r) {
@@ -270,7 +240,7 @@ TEST_CASE("every proper prefix of a valid document parses or fails exactly at it
 }
 
 TEST_CASE("invalid documents are rejected at the expected byte offset") {
-  GuardedPage page;
+  GuardPage page;
   for (const RejectCase& c : kReject) {
     SUBCASE(c.name) {
       ParseResult whole = parse(c.input);
@@ -288,7 +258,7 @@ TEST_CASE("invalid documents are rejected at the expected byte offset") {
 }
 
 TEST_CASE("prefixes of invalid documents never read past their end") {
-  GuardedPage page;
+  GuardPage page;
   for (const RejectCase& c : kReject) {
     SUBCASE(c.name) {
       for_each_prefix(page, c.input, [&](size_t len, const ParseResult& r) {

@@ -2,10 +2,6 @@
 // per-revision rendering, argument validation, cancellation and the observer.
 #include <doctest/doctest.h>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,6 +13,7 @@
 
 #include "json/json.h"
 #include "mcp/dispatcher.h"
+#include "../guard_page.h"
 
 namespace sigma::mcp {
 namespace {
@@ -558,11 +555,7 @@ TEST_CASE("nesting deeper than 64 levels is a parse error") {
 }
 
 TEST_CASE("a body ending exactly at a guard page is handled without reading past it") {
-  long page = sysconf(_SC_PAGESIZE);
-  void* mem = mmap(nullptr, static_cast<size_t>(page) * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(mem != MAP_FAILED);
-  char* base = static_cast<char*>(mem);
-  REQUIRE(mprotect(base + page, static_cast<size_t>(page), PROT_NONE) == 0);
+  test::GuardPage page;
   const std::string bodies[] = {
       R"({"jsonrpc":"2.0","id":12345,"method":"ping"})",
       R"({"jsonrpc":"2.0","id":12345,"method":"ping"}  )",
@@ -572,17 +565,15 @@ TEST_CASE("a body ending exactly at a guard page is handled without reading past
   };
   for (const std::string& body : bodies) {
     CAPTURE(body);
-    char* start = base + page - body.size();
-    std::memcpy(start, body.data(), body.size());
+    const std::string_view guarded = page.place(body);
     Fixture f;
-    Reply reply = f.send(std::string(start, body.size()));
+    Reply reply = f.send(std::string(guarded));
     (void)reply;
     // Also through a view that ends at the boundary (send copies; handle directly):
     int calls = 0;
-    f.dispatcher->handle(std::string_view(start, body.size()), RequestContext{}, [&](Reply) { ++calls; });
+    f.dispatcher->handle(guarded, RequestContext{}, [&](Reply) { ++calls; });
     CHECK(calls == 1);
   }
-  munmap(mem, static_cast<size_t>(page) * 2);
 }
 
 // --- protocol version header -------------------------------------------------

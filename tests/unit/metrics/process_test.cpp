@@ -1,12 +1,13 @@
 #include "metrics/process.h"
 
 #include <doctest/doctest.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <memory>
 #include <string>
+
+#include "../guard_page.h"
 
 namespace sigma::metrics {
 namespace {
@@ -117,22 +118,12 @@ TEST_CASE("every prefix of a stat line is rejected without reading past it") {
 }
 
 TEST_CASE("a stat line ending exactly at a guard page parses without touching it") {
-  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  void* mem = ::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(mem != MAP_FAILED);
-  char* base = static_cast<char*>(mem);
-  REQUIRE(::mprotect(base + page, page, PROT_NONE) == 0);
-  const size_t len = std::strlen(kStatLine);
-  char* start = base + page - len;
-  std::memcpy(start, kStatLine, len);
-  Result<ProcStat> parsed = parse_proc_stat(std::string_view(start, len));
+  test::GuardPage page;
+  Result<ProcStat> parsed = parse_proc_stat(page.place(kStatLine));
   CHECK(parsed.is_ok());
   // Also a line cut in its last needed field, ending at the boundary.
   const size_t cut = std::string_view(kStatLine).find(" 512 ") + 3;
-  char* cut_start = base + page - cut;
-  std::memcpy(cut_start, kStatLine, cut);
-  CHECK_FALSE(parse_proc_stat(std::string_view(cut_start, cut)).is_ok());
-  ::munmap(mem, 2 * page);
+  CHECK_FALSE(parse_proc_stat(page.place(std::string_view(kStatLine).substr(0, cut))).is_ok());
 }
 
 TEST_CASE("malformed stat, limits and btime text is an error naming the problem") {

@@ -3,43 +3,16 @@
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
 
+#include "../guard_page.h"
+
 namespace sigma::net {
 namespace {
-
-// Places `text` so that its last byte is the last byte of a readable page,
-// followed by a PROT_NONE page: any read past the end faults under test.
-class GuardedText final {
- public:
-  explicit GuardedText(std::string_view text) {
-    page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    REQUIRE(text.size() <= page_);
-    void* map = mmap(nullptr, 2 * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(map != MAP_FAILED);
-    base_ = static_cast<char*>(map);
-    REQUIRE(mprotect(base_ + page_, page_, PROT_NONE) == 0);
-    char* start = base_ + page_ - text.size();
-    if (!text.empty()) {
-      std::memcpy(start, text.data(), text.size());
-    }
-    view_ = std::string_view(start, text.size());
-  }
-  ~GuardedText() { munmap(base_, 2 * page_); }
-  GuardedText(const GuardedText&) = delete;
-  GuardedText& operator=(const GuardedText&) = delete;
-  std::string_view view() const { return view_; }
-
- private:
-  size_t page_ = 0;
-  char* base_ = nullptr;
-  std::string_view view_;
-};
 
 SocketAddress v4(const char* text, uint16_t port = 0) {
   SocketAddress a;
@@ -122,7 +95,7 @@ TEST_CASE("parse_host_port accepts host:port, [v6]:port and a bare host with a d
         }
       };
       check(c.text);
-      GuardedText guarded(c.text);
+      test::GuardPage guarded(c.text);
       check(guarded.view());
     }
   }
@@ -131,7 +104,7 @@ TEST_CASE("parse_host_port accepts host:port, [v6]:port and a bare host with a d
 TEST_CASE("parse_host_port never reads past the end of any prefix") {
   const std::string text = "[fe80::1%eth0]:65535";
   for (size_t n = 0; n <= text.size(); ++n) {
-    GuardedText guarded(std::string_view(text).substr(0, n));
+    test::GuardPage guarded(std::string_view(text).substr(0, n));
     Result<HostPort> r = parse_host_port(guarded.view(), -1);
     CHECK(r.is_ok() == (n >= 16));
   }
