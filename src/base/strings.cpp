@@ -68,6 +68,19 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
+int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
 std::optional<uint64_t> parse_u64(std::string_view s) {
   if (s.empty() || s.front() < '0' || s.front() > '9') {
     return std::nullopt;

@@ -23,6 +23,11 @@ std::string_view trim_space(std::string_view s);
 // Splits on `sep`, keeping empty pieces.
 std::vector<std::string_view> split(std::string_view s, char sep);
 
+// The value of one hexadecimal digit (0-9, a-f, A-F: RFC 5234 HEXDIG, taken
+// case-insensitively as RFC 9112 chunk sizes and RFC 8259 \u escapes do);
+// -1 for any other byte.
+int hex_digit_value(char c);
+
 // Whole-string decimal parse; no sign, no spaces, no overflow.
 std::optional<uint64_t> parse_u64(std::string_view s);
 std::optional<int64_t> parse_i64(std::string_view s);

@@ -1,21 +1,10 @@
 #include "http/chunked.h"
 
+#include "base/strings.h"
+
 namespace sigma::http {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 // Bytes allowed inside chunk extensions and trailer values: HTAB, SP, VCHAR,
 // obs-text (RFC 9110 §5.5, §5.6.4).
@@ -62,7 +51,7 @@ ParseResult ChunkedDecoder::decode(std::string_view input, std::string& body) {
     switch (state_) {
       // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF  (RFC 9112 §7.1)
       case State::kSize: {
-        int digit = hex_value(c);
+        int digit = hex_digit_value(c);
         if (digit >= 0) {
           if (++size_digits_ > kMaxChunkSizeDigits) {
             return fail(400, "chunk size too long", i);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace sigma::json {
 namespace {
 
@@ -103,19 +105,6 @@ struct PlainAsciiTable {
   }
 };
 constexpr PlainAsciiTable kPlainAscii;
-
-int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
@@ -417,7 +406,7 @@ class Parser final {
       if (end_ - p_ <= k) {
         return fail_eof("in \\u escape");
       }
-      const int h = hex_value(p_[k]);
+      const int h = hex_digit_value(static_cast<char>(p_[k]));
       if (h < 0) {
         return fail(escape_offset, "invalid \\u escape: expected 4 hex digits");
       }

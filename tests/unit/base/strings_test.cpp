@@ -71,6 +71,27 @@ TEST_CASE("split keeps empty pieces") {
   CHECK(sigma::split("abc", ',') == V{"abc"});
 }
 
+TEST_CASE("hex_digit_value maps 0-9, a-f and A-F to their values and every other byte to -1") {
+  const std::string_view lower = "0123456789abcdef";
+  const std::string_view upper = "ABCDEF";
+  for (size_t i = 0; i < lower.size(); ++i) {
+    CAPTURE(lower[i]);
+    CHECK(sigma::hex_digit_value(lower[i]) == static_cast<int>(i));
+  }
+  for (size_t i = 0; i < upper.size(); ++i) {
+    CAPTURE(upper[i]);
+    CHECK(sigma::hex_digit_value(upper[i]) == static_cast<int>(10 + i));
+  }
+  // Every other byte value, including the neighbours '/', ':', '@', 'G', '`', 'g' and non-ASCII.
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    if (lower.find(c) == std::string_view::npos && upper.find(c) == std::string_view::npos) {
+      CAPTURE(b);
+      CHECK(sigma::hex_digit_value(c) == -1);
+    }
+  }
+}
+
 TEST_CASE("parse_u64 accepts only whole unsigned decimal strings") {
   struct Case {
     std::string_view text;
