@@ -5,7 +5,8 @@ set -u
 allowed() {
   case "$1" in
     base) echo "base" ;;
-    json|host|auth|config) echo "$1 base" ;;
+    json|host|auth) echo "$1 base" ;;
+    config) echo "config auth base" ;;
     net) echo "net base" ;;
     http) echo "http net base" ;;
     mcp) echo "mcp json base" ;;

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "auth/origin.h"
+#include "auth/token.h"
 #include "base/strings.h"
 
 #ifndef SIGMA_VERSION
@@ -92,11 +94,14 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
+// RFC 1035 §2.3.4: a domain name in text is at most 253 bytes.
+constexpr size_t kMaxHostNameBytes = 253;
+
 // Host names and IPv4 literals: letters, digits, '-', '.', '_' (the last is
 // not valid in DNS host names but appears in /etc/hosts and container names).
 bool is_name_char(char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_'; }
 bool is_name(std::string_view s) {
-  return !s.empty() && s.size() <= 253 && std::all_of(s.begin(), s.end(), is_name_char);
+  return !s.empty() && s.size() <= kMaxHostNameBytes && std::all_of(s.begin(), s.end(), is_name_char);
 }
 
 // The inside of an IPv6 literal's brackets (RFC 3986 §3.2.2); deep checking
@@ -123,22 +128,6 @@ std::optional<uint16_t> parse_port(std::string_view s, uint16_t min) {
     return std::nullopt;
   }
   return static_cast<uint16_t>(*v);
-}
-
-// RFC 6750 §2.1 b64token: what can travel in "Authorization: Bearer <token>".
-bool is_b64token(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size() && (is_alpha(s[i]) || is_digit(s[i]) || s[i] == '-' || s[i] == '.' ||
-                          s[i] == '_' || s[i] == '~' || s[i] == '+' || s[i] == '/')) {
-    ++i;
-  }
-  if (i == 0) {
-    return false;
-  }
-  while (i < s.size() && s[i] == '=') {
-    ++i;
-  }
-  return i == s.size();
 }
 
 // RFC 9110 §5.5: a field value may not carry CR, LF or NUL; we also refuse
@@ -304,7 +293,9 @@ std::optional<std::string> set_mcp_bind(Config& c, std::string_view v) {
 }
 
 std::optional<std::string> set_mcp_token(Config& c, std::string_view v) {
-  if (!is_b64token(v)) {
+  // The same token68 test bearer_token() applies to every request: a token
+  // accepted here can always be presented (RFC 6750 §2.1).
+  if (!auth::is_token68(v)) {
     return some(
         "a non-empty bearer token of letters, digits and - . _ ~ + / (optionally ending in =), "
         "RFC 6750 §2.1");
@@ -321,65 +312,23 @@ std::optional<std::string> set_mcp_token_file(Config& c, std::string_view v) {
   return std::nullopt;
 }
 
-// RFC 6454 §6.2: an origin serializes as scheme "://" host [ ":" port ], with
-// scheme and host in lower case; browsers send exactly that in Origin.
-std::optional<std::string> parse_origin(std::string_view item) {
-  size_t sep = item.find("://");
-  if (sep == std::string_view::npos || sep == 0 || !is_alpha(item.front())) {
+// Parsed by auth::parse_origin, the parser the MCP endpoint applies to every
+// Origin header, so an entry accepted here is read the same way at run time;
+// stored as auth::serialize_origin writes it (RFC 6454 §6.2: scheme and host
+// in lower case). Two limits of our own on top: port 0, which no browser
+// sends, and host names over 253 bytes (RFC 1035 §2.3.4), are refused.
+std::optional<std::string> normalize_origin(std::string_view item) {
+  std::optional<auth::OriginParts> origin = auth::parse_origin(item);
+  if (!origin || origin->port == 0 || origin->host.size() > kMaxHostNameBytes) {
     return std::nullopt;
   }
-  std::string_view scheme = item.substr(0, sep);
-  if (!std::all_of(scheme.begin(), scheme.end(),
-                   [](char c) { return is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.'; })) {
-    return std::nullopt;
-  }
-  std::string_view authority = item.substr(sep + 3);
-  if (authority.find_first_of("/?#@") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos || !is_ipv6_shape(authority.substr(1, close - 1))) {
-      return std::nullopt;
-    }
-    host = authority.substr(0, close + 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        return std::nullopt;
-      }
-      has_port = true;
-      port = after.substr(1);
-    }
-  } else {
-    size_t colon = authority.find(':');
-    if (colon != std::string_view::npos) {
-      has_port = true;
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-    }
-    if (!is_name(host)) {
-      return std::nullopt;
-    }
-  }
-  if (has_port && !parse_port(port, 1)) {
-    return std::nullopt;
-  }
-  std::string out = to_lower(scheme) + "://" + to_lower(host);
-  if (has_port) {
-    out += ":";
-    out += port;
-  }
-  return out;
+  return auth::serialize_origin(*origin);
 }
 
 std::optional<std::string> set_mcp_allowed_origins(Config& c, std::string_view v) {
   std::vector<std::string> origins;
   for (std::string_view item : split(v, ',')) {
-    std::optional<std::string> origin = parse_origin(trim_ows(item));
+    std::optional<std::string> origin = normalize_origin(trim_ows(item));
     if (!origin) {
       return some(
           "a comma-separated list of origins scheme://host[:port] without path or trailing "

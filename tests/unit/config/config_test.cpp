@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/origin.h"
+#include "auth/token.h"
 #include "base/strings.h"
 #include "../guard_page.h"
 
@@ -356,6 +358,9 @@ TEST_CASE("each bad value names the variable, the value and what is expected, wi
       {"AGENT_MCP_ALLOWED_ORIGINS", "http://a:0", "scheme://host[:port]"},
       {"AGENT_MCP_ALLOWED_ORIGINS", "http://a/path", "scheme://host[:port]"},
       {"AGENT_MCP_ALLOWED_ORIGINS", "*", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://[fe80::1%eth0]", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://[1:2]", "scheme://host[:port]"},
+      {"AGENT_MCP_ALLOWED_ORIGINS", "http://a:000080", "scheme://host[:port]"},
       {"AGENT_LOG_LEVEL", "verbose", "expected debug, info, warn or error"},
       {"AGENT_HTTP_MAX_HEADER_BYTES", "1023", "expected a whole number of bytes between 1024 and 1048576"},
       {"AGENT_HTTP_MAX_BODY_BYTES", "67108865", "expected a whole number of bytes between 1024 and 67108864"},
@@ -429,6 +434,55 @@ TEST_CASE("good values of the structured settings are stored parsed") {
   r = fake.load({});
   REQUIRE(r.exit_code == kExitOk);
   CHECK(r.config.metrics_bind == "::");
+}
+
+TEST_CASE("allowed origins are read by the same parser the MCP endpoint enforces") {
+  const std::string long_host(254, 'a');
+  const std::vector<std::string> inputs = {
+      "http://localhost:6274", "HTTPS://Console.Example.com", "http://[::1]:9103", "http://[::FFFF:7f00:1]",
+      "vscode-webview://abc123", "http://a:080", "http://a:65535", "http://a:0", "http://a:000080",
+      "http://[fe80::1%eth0]", "http://[1:2]", "http://[127.0.0.1]", "http://loc%61lhost", "http://localhost/",
+      "http://" + long_host, "http://" + long_host.substr(1),
+  };
+  for (const std::string& input : inputs) {
+    CAPTURE(input);
+    Fake fake;
+    fake.env["AGENT_MCP_ALLOWED_ORIGINS"] = input;
+    LoadResult r = fake.load({});
+    std::optional<auth::OriginParts> parsed = auth::parse_origin(input);
+    // Port 0 and host names over 253 bytes are refused by config on top of the parser.
+    const bool expected = parsed && parsed->port != 0 && parsed->host.size() <= 253;
+    CHECK((r.exit_code == kExitOk) == expected);
+    if (expected && r.exit_code == kExitOk) {
+      REQUIRE(r.config.mcp_allowed_origins.size() == 1);
+      const std::string& stored = r.config.mcp_allowed_origins[0];
+      CHECK(stored == auth::serialize_origin(*parsed));
+      // What is stored is what the endpoint will match the Origin header against.
+      CHECK(auth::origin_allowed(input, r.config.mcp_allowed_origins));
+    }
+  }
+  Fake fake;
+  fake.env["AGENT_MCP_ALLOWED_ORIGINS"] = "http://a:080";
+  LoadResult r = fake.load({});
+  REQUIRE(r.exit_code == kExitOk);
+  CHECK(r.config.mcp_allowed_origins == std::vector<std::string>{"http://a:80"});
+}
+
+TEST_CASE("an accepted MCP token is exactly one a Bearer header can carry") {
+  const std::vector<std::string> tokens = {
+      "abc", "a-b.c_d~e+f/g", "abc==", "Zm9vYmFy=", "=abc", "abc=def", "has space", "tab\there", "", "ä", "a,b",
+  };
+  for (const std::string& token : tokens) {
+    CAPTURE(token);
+    Fake fake;
+    fake.env["AGENT_MCP_TOKEN"] = token;
+    LoadResult r = fake.load({});
+    const std::string header = "Bearer " + token;
+    std::optional<std::string_view> presented = auth::bearer_token(header);
+    const bool carried = presented && *presented == token;
+    CHECK((r.exit_code == kExitOk) == carried);
+    CHECK((r.exit_code == kExitOk) == auth::is_token68(token));
+  }
 }
 
 TEST_CASE("every problem is reported, not only the first") {
