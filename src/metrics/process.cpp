@@ -1,13 +1,12 @@
 #include "metrics/process.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "base/strings.h"
-#include "base/unique_fd.h"
+#include "host/procfs.h"
 #include "metrics/exposition.h"
 
 namespace sigma::metrics {
@@ -15,31 +14,9 @@ namespace sigma::metrics {
 namespace {
 
 // procfs files are small; a hostile or broken tree must not make a scrape
-// allocate without bound.
-constexpr size_t kMaxProcFileBytes = 64 * 1024;
-
-Result<std::string> read_small_file(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.is_valid()) {
-    return Status::from_errno(path, errno);
-  }
-  std::string text;
-  char buf[4096];
-  while (text.size() < kMaxProcFileBytes) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return Status::from_errno(path, errno);
-    }
-    if (n == 0) {
-      return text;
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
-  return Status::error(path + ": larger than " + std::to_string(kMaxProcFileBytes) + " bytes");
-}
+// allocate without bound. ProcFs reads files of up to this many bytes, so a
+// file of 64 KiB or more is an error and the metric it feeds is left out.
+constexpr size_t kMaxProcFileBytes = 64 * 1024 - 1;
 
 // Entries of a directory other than "." and "..". The descriptor opendir
 // holds is itself listed under /proc/self/fd; like the Go client we count it.
@@ -154,8 +131,9 @@ ProcessStats read_process_stats(const std::string& proc_root, long ticks_per_sec
                                 long page_size_bytes) {
   ProcessStats stats;
   const double ticks = static_cast<double>(ticks_per_second);
+  const host::ProcFs procfs(proc_root, kMaxProcFileBytes);
 
-  Result<std::string> stat_text = read_small_file(proc_root + "/self/stat");
+  Result<std::string> stat_text = procfs.read("self/stat");
   std::optional<ProcStat> stat;
   if (stat_text) {
     Result<ProcStat> parsed = parse_proc_stat(*stat_text);
@@ -167,7 +145,7 @@ ProcessStats read_process_stats(const std::string& proc_root, long ticks_per_sec
     stats.cpu_seconds = static_cast<double>(stat->utime_ticks + stat->stime_ticks) / ticks;
     stats.virtual_memory_bytes = stat->vsize_bytes;
     stats.resident_memory_bytes = stat->rss_pages * static_cast<uint64_t>(page_size_bytes);
-    Result<std::string> boot_text = read_small_file(proc_root + "/stat");
+    Result<std::string> boot_text = procfs.read("stat");
     if (boot_text) {
       Result<uint64_t> boot = parse_boot_time(*boot_text);
       if (boot) {
@@ -177,12 +155,12 @@ ProcessStats read_process_stats(const std::string& proc_root, long ticks_per_sec
     }
   }
 
-  Result<uint64_t> fds = count_dir_entries(proc_root + "/self/fd");
+  Result<uint64_t> fds = count_dir_entries(procfs.path("self/fd"));
   if (fds) {
     stats.open_fds = *fds;
   }
 
-  Result<std::string> limits_text = read_small_file(proc_root + "/self/limits");
+  Result<std::string> limits_text = procfs.read("self/limits");
   if (limits_text) {
     Result<std::optional<uint64_t>> max = parse_max_open_files(*limits_text);
     if (max) {

@@ -1,9 +1,12 @@
 #include "metrics/process.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -75,6 +78,35 @@ TEST_CASE("a truncated stat file drops its metrics and keeps the others") {
         "# HELP process_max_fds Maximum number of open file descriptors.\n"
         "# TYPE process_max_fds gauge\n"
         "process_max_fds 1024\n");
+}
+
+TEST_CASE("a procfs file of 64 KiB or more is left out; one byte less is read") {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string root = std::string(tmp != nullptr ? tmp : "/tmp") + "/sigma-metrics-XXXXXX";
+  REQUIRE(::mkdtemp(root.data()) != nullptr);
+  REQUIRE(::mkdir((root + "/self").c_str(), 0700) == 0);
+  auto write = [](const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    REQUIRE(out.good());
+  };
+  write(root + "/self/stat", kStatLine);
+  for (size_t size : {size_t{64 * 1024 - 1}, size_t{64 * 1024}}) {
+    CAPTURE(size);
+    // A btime line and a filler line, exactly `size` bytes in all.
+    std::string boot = "btime 1700000000\n";
+    boot += std::string(size - boot.size() - 1, 'x') + "\n";
+    REQUIRE(boot.size() == size);
+    write(root + "/stat", boot);
+    ProcessStats stats = read_process_stats(root, kTicks, kPage);
+    CHECK(stats.cpu_seconds.has_value());
+    CHECK(stats.start_time_seconds.has_value() == (size < 64 * 1024));
+  }
+  ::unlink((root + "/stat").c_str());
+  ::unlink((root + "/self/stat").c_str());
+  ::rmdir((root + "/self").c_str());
+  ::rmdir(root.c_str());
 }
 
 TEST_CASE("a missing procfs root renders nothing and does not fail") {
