@@ -630,6 +630,9 @@ void write_value(const Value& v, std::string& out) {
     case Type::kString:
       write_string(v.as_string(), out);
       return;
+    case Type::kRaw:
+      out.append(v.raw_text());
+      return;
     case Type::kArray: {
       out.push_back('[');
       bool first = true;

@@ -157,6 +157,13 @@ Value Value::number_from_text(std::string text) {
   return v;
 }
 
+Value Value::raw_json(std::string serialized) {
+  Value v;
+  v.type_ = Type::kRaw;
+  v.text_ = std::move(serialized);
+  return v;
+}
+
 bool Value::is_integer() const {
   if (type_ != Type::kNumber) {
     return false;
@@ -276,6 +283,7 @@ bool Value::operator==(const Value& other) const {
       return bool_ == other.bool_;
     case Type::kNumber:
     case Type::kString:
+    case Type::kRaw:
       return text_ == other.text_;
     case Type::kArray:
       return array_ == other.array_;

@@ -17,7 +17,10 @@
 
 namespace sigma::json {
 
-enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+// kRaw is never produced by the parser: it holds text that is already
+// serialized JSON, so a reply can embed a cached fragment without re-rendering
+// it (the tool list is the same for every request of a revision).
+enum class Type { kNull, kBool, kNumber, kString, kArray, kObject, kRaw };
 
 class Value;
 using Array = std::vector<Value>;
@@ -48,6 +51,10 @@ class Value final {
   static Value object() { return Value(Object{}); }
   // REQUIRES: `text` is a valid RFC 8259 number lexeme (the parser's job).
   static Value number_from_text(std::string text);
+  // A fragment the writer copies verbatim.
+  // REQUIRES: `serialized` is one complete JSON value as json::write produces
+  // it (compact, no raw newline); nothing checks it again.
+  static Value raw_json(std::string serialized);
 
   Type type() const { return type_; }
   bool is_null() const { return type_ == Type::kNull; }
@@ -56,6 +63,7 @@ class Value final {
   bool is_string() const { return type_ == Type::kString; }
   bool is_array() const { return type_ == Type::kArray; }
   bool is_object() const { return type_ == Type::kObject; }
+  bool is_raw() const { return type_ == Type::kRaw; }
   // A number whose mathematical value is an integer ("3", "3.0", "3e2"), per
   // JSON Schema's "integer" type.
   bool is_integer() const;
@@ -70,6 +78,8 @@ class Value final {
   const std::string& number_text() const { return text_; }
   // REQUIRES: is_string()
   const std::string& as_string() const { return text_; }
+  // REQUIRES: is_raw()
+  const std::string& raw_text() const { return text_; }
   // REQUIRES: is_array()
   const Array& as_array() const { return array_; }
   Array& as_array() { return array_; }
@@ -87,7 +97,8 @@ class Value final {
   // Elements of an array or members of an object; 0 otherwise.
   size_t size() const;
 
-  // Structural equality; numbers compare by lexeme, objects by members in order.
+  // Structural equality; numbers and raw fragments compare by text, objects by
+  // members in order.
   bool operator==(const Value& other) const;
   bool operator!=(const Value& other) const { return !(*this == other); }
 

@@ -79,7 +79,13 @@ ToolResult run_tool(Tool& tool, const Value& arguments, const CallContext& conte
 }  // namespace
 
 Dispatcher::Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer)
-    : tools_(tools), executor_(executor), info_(std::move(info)), observer_(std::move(observer)) {}
+    : tools_(tools), executor_(executor), info_(std::move(info)), observer_(std::move(observer)) {
+  // The registry is fixed once the dispatcher exists, so each revision's tool
+  // list is rendered and serialized once; a request only splices it in.
+  for (Revision revision : kSupportedRevisions) {
+    tools_list_[static_cast<size_t>(revision)] = Value::raw_json(json::write(render_tools_list(tools_, revision)));
+  }
+}
 
 size_t Dispatcher::in_flight_calls() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -293,7 +299,7 @@ void Dispatcher::handle_request(const Envelope& envelope, Revision revision, con
       fail(kInvalidParams, "invalid cursor");
       return;
     }
-    succeed(render_tools_list(tools_, revision));
+    succeed(tools_list_[static_cast<size_t>(revision)]);
     return;
   }
   if (method == "tools/call") {

@@ -19,7 +19,9 @@
 // an executor that completes on another thread stays safe.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <iterator>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -74,8 +76,9 @@ inline constexpr size_t kMaxJsonDepth = 64;
 
 class Dispatcher final {
  public:
-  // REQUIRES: tools and executor outlive the dispatcher, and the dispatcher
-  // outlives every tool call it has handed to the executor.
+  // REQUIRES: tools and executor outlive the dispatcher, the dispatcher
+  // outlives every tool call it has handed to the executor, and no tool is
+  // added to `tools` after this (tools/list is rendered here, once).
   Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer = {});
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -118,6 +121,8 @@ class Dispatcher final {
   const ToolRegistry& tools_;
   Executor& executor_;
   const ServerInfo info_;
+  // tools/list results, serialized, indexed by Revision.
+  std::array<json::Value, std::size(kSupportedRevisions)> tools_list_;
   const RequestObserver observer_;
 
   mutable std::mutex mutex_;

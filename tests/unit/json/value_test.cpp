@@ -222,3 +222,13 @@ TEST_CASE("equality is structural and compares numbers by lexeme") {
   b.find("y")->push(false);
   CHECK(a != b);
 }
+
+TEST_CASE("a raw fragment is written verbatim inside a tree") {
+  sigma::json::Value reply = sigma::json::Value::object();
+  reply.set("id", 7).set("result", sigma::json::Value::raw_json(R"({"tools":[{"name":"a"}]})"));
+  CHECK(sigma::json::write(reply) == R"({"id":7,"result":{"tools":[{"name":"a"}]}})");
+  CHECK(sigma::json::Value::raw_json("[1]") == sigma::json::Value::raw_json("[1]"));
+  CHECK(sigma::json::Value::raw_json("[1]") != sigma::json::Value::raw_json("[2]"));
+  CHECK(sigma::json::Value::raw_json("[1]").is_raw());
+  CHECK_FALSE(sigma::json::Value::raw_json("[1]").is_array());
+}
