@@ -18,9 +18,12 @@ namespace sigma::http {
 
 namespace {
 
-// One read(2) at most this large; also the slack the input bound allows
-// beyond max_header_bytes.
-constexpr size_t kReadChunkBytes = 16 * 1024;
+// The slack the input bound allows beyond max_header_bytes: room for the
+// read that completes a maximal head together with the start of what follows.
+constexpr size_t kInputSlackBytes = 16 * 1024;
+// Size of the server's shared receive buffer: one recv(2) at most this large
+// (and never more than the input bound leaves room for).
+constexpr size_t kReadScratchBytes = 64 * 1024;
 // Reads per readiness event, so one busy peer cannot starve the others.
 constexpr int kMaxReadsPerEvent = 4;
 // Connections accepted per readiness event of the listener.
@@ -38,6 +41,9 @@ constexpr uint64_t kMaxDrainBytes = 64 * 1024;
 constexpr uint64_t kInitialBodyReserveBytes = 64 * 1024;
 // Output buffers that grew past this are released once flushed.
 constexpr size_t kKeepOutputCapacityBytes = 64 * 1024;
+// A connection with nothing in flight releases an output buffer larger than
+// this; smaller ones are kept to spare a reallocation on the next answer.
+constexpr size_t kKeepIdleOutputCapacityBytes = 4 * 1024;
 // At most one "out of fds" warning per interval.
 constexpr int64_t kPressureLogIntervalMs = 10000;
 
@@ -112,6 +118,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     loop_.remove(fd_.get());
     fd_.reset();
   }
+
+  size_t buffer_capacity_bytes() const { return in_.capacity() + out_.capacity(); }
 
   void on_server_draining() {
     auto self = shared_from_this();
@@ -205,15 +213,19 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     return unconsumed() < input_limit();
   }
 
-  // Bytes the input buffer may hold unconsumed: one maximal head plus one
-  // read. Bodies are moved out of it as they arrive.
-  size_t input_limit() const { return options_.max_header_bytes + kReadChunkBytes; }
+  // Bytes the input buffer may hold unconsumed: one maximal head plus
+  // kInputSlackBytes. Bodies are moved out of it as they arrive.
+  size_t input_limit() const { return options_.max_header_bytes + kInputSlackBytes; }
 
+  // Receives into the server's scratch buffer and appends only what arrived:
+  // growing `in_` by a whole read size before each recv(2) would zero-fill
+  // memory on every read and leave every connection holding a read-sized
+  // buffer while it waits.
   void read_input() {
+    char* scratch = server_.read_scratch_.get();
     for (int reads = 0; reads < kMaxReadsPerEvent; ++reads) {
       if (phase_ == Phase::kLinger) {
-        char discard[4096];
-        ssize_t n = ::recv(fd_.get(), discard, sizeof(discard), 0);
+        ssize_t n = ::recv(fd_.get(), scratch, kReadScratchBytes, 0);
         if (n > 0) {
           continue;
         }
@@ -230,16 +242,16 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       if (room == 0) {
         return;
       }
-      if (in_pos_ > 0) {
-        in_.erase(0, in_pos_);
-        in_pos_ = 0;
-      }
-      size_t want = room < kReadChunkBytes ? room : kReadChunkBytes;
-      size_t old_size = in_.size();
-      in_.resize(old_size + want);
-      ssize_t n = ::recv(fd_.get(), &in_[old_size], want, 0);
-      in_.resize(old_size + (n > 0 ? static_cast<size_t>(n) : 0));
+      size_t want = room < kReadScratchBytes ? room : kReadScratchBytes;
+      ssize_t n = ::recv(fd_.get(), scratch, want, 0);
       if (n > 0) {
+        // Compacting keeps the unconsumed bytes at the front, so parse_hint_
+        // (a length relative to in_pos_) stays valid.
+        if (in_pos_ > 0) {
+          in_.erase(0, in_pos_);
+          in_pos_ = 0;
+        }
+        in_.append(scratch, static_cast<size_t>(n));
         if (static_cast<size_t>(n) < want) {
           return;  // drained for now
         }
@@ -300,7 +312,11 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       }
     }
     std::string_view view(in_.data() + in_pos_, unconsumed());
-    ParseResult r = parse_request_head(view, parse_hint_, limits_, head_);
+    // The server's scratch head: every use of it, and of its views into
+    // in_, ends before the first callback below (a handler may run another
+    // connection's step_head).
+    RequestHead& head = server_.head_scratch_;
+    ParseResult r = parse_request_head(view, parse_hint_, limits_, head);
     if (r.state == ParseState::kIncomplete) {
       parse_hint_ = view.size();
       return false;
@@ -309,21 +325,21 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       fail(r.http_status, r.reason);
       return false;
     }
-    Framing framing = framing_for(head_, options_.max_body_bytes);
+    Framing framing = framing_for(head, options_.max_body_bytes);
 
     request_ = Request();
-    request_.method.assign(head_.method);
-    request_.target.assign(head_.target);
-    request_.minor_version = head_.minor_version;
-    request_.headers.reserve(head_.header_count);
-    for (size_t i = 0; i < head_.header_count; ++i) {
-      request_.headers.emplace_back(std::string(head_.headers[i].name), std::string(head_.headers[i].value));
+    request_.method.assign(head.method);
+    request_.target.assign(head.target);
+    request_.minor_version = head.minor_version;
+    request_.headers.reserve(head.header_count);
+    for (size_t i = 0; i < head.header_count; ++i) {
+      request_.headers.emplace_back(std::string(head.headers[i].name), std::string(head.headers[i].value));
     }
     request_.peer = peer_;
     in_pos_ += r.consumed;
     parse_hint_ = 0;
     ++serial_;
-    minor_version_ = head_.minor_version;
+    minor_version_ = head.minor_version;
     is_head_method_ = request_.method == "HEAD";
 
     if (framing.error_status != 0) {
@@ -474,6 +490,23 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     idle_since_ms_ = now_ms_;
     parse_hint_ = 0;
     decoder_.reset();
+    request_ = Request();  // still filled when the head handler answered early
+  }
+
+  // With many keep-alive clients, buffers kept between requests (not the
+  // sockets) would dominate the footprint: a connection with nothing
+  // buffered and nothing in progress on the wire gives its input buffer back,
+  // and its output buffer when that grew large. Nothing points into in_
+  // here: the parsed head is copied into request_ before any handler runs.
+  void release_idle_buffers() {
+    if (unconsumed() == 0 && (phase_ == Phase::kHead || phase_ == Phase::kHandling)) {
+      std::string().swap(in_);
+      in_pos_ = 0;
+    }
+    if (pending_output() == 0 && out_.capacity() > kKeepIdleOutputCapacityBytes) {
+      std::string().swap(out_);
+      out_pos_ = 0;
+    }
   }
 
   // Answers with an error status and closes once it is flushed.
@@ -539,7 +572,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     const bool may_still_send = must_linger_ || unconsumed() > 0;
     phase_ = Phase::kLinger;
     linger_start_ms_ = now_ms_;
-    in_.clear();
+    std::string().swap(in_);  // lingering only discards
     in_pos_ = 0;
     if (peer_eof_ || !may_still_send) {
       close_now();
@@ -579,6 +612,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
           break;  // kHandling: answer first; kClosing: flushing
       }
     }
+    release_idle_buffers();
     update_interest();
     if (phase_ != Phase::kClosed) {
       update_timer(now_ms_);
@@ -716,7 +750,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::string out_;
   size_t out_pos_ = 0;
 
-  RequestHead head_;
   Request request_;
   uint64_t serial_ = 0;
   uint64_t served_ = 0;
@@ -744,7 +777,18 @@ Server::Server(net::EventLoop& loop, UniqueFd listen_fd, ServerOptions options, 
       listen_fd_(std::move(listen_fd)),
       options_(options),
       head_handler_(std::move(head_handler)),
-      request_handler_(std::move(request_handler)) {}
+      request_handler_(std::move(request_handler)),
+      // Default-initialized (not zeroed): pages are touched only as reads
+      // reach them.
+      read_scratch_(new char[kReadScratchBytes]) {}
+
+size_t Server::buffered_capacity_bytes() const {
+  size_t total = 0;
+  for (const auto& [id, connection] : connections_) {
+    total += connection->buffer_capacity_bytes();
+  }
+  return total;
+}
 
 Result<std::unique_ptr<Server>> Server::create(net::EventLoop& loop, UniqueFd listen_fd, ServerOptions options,
                                                HeadHandler head_handler, RequestHandler request_handler) {

@@ -1,9 +1,10 @@
 // HTTP/1.1 server: connections on an EventLoop, persistent and pipelined.
 //
 // Owns: the listening socket handed to create(), every accepted connection,
-// their bounded input/output buffers and per-connection timers, and the error
-// responses the protocol layer answers by itself (400, 408, 413, 414, 417,
-// 431, 501, 503, 505).
+// their bounded input/output buffers (given back while a connection idles),
+// one receive buffer shared by all of them, per-connection timers, and the
+// error responses the protocol layer answers by itself (400, 408, 413, 414,
+// 417, 431, 501, 503, 505).
 // Must not: block, throw on the request path, interpret targets or bodies
 // (that is the handlers' job), or let one connection's failure affect another.
 // Threading: loop thread only. Handlers run on the loop thread; a
@@ -110,6 +111,11 @@ class Server final {
   // Open connections (not counting ones refused with 503).
   size_t connection_count() const { return connections_.size(); }
 
+  // Bytes reserved by the open connections' input and output buffers
+  // (std::string capacities, small inline storage included). For tests and
+  // metrics: an idle keep-alive connection should hold next to nothing.
+  size_t buffered_capacity_bytes() const;
+
  private:
   friend class Connection;
 
@@ -130,6 +136,15 @@ class Server final {
   HeadHandler head_handler_;
   RequestHandler request_handler_;
   std::unordered_map<uint64_t, std::shared_ptr<Connection>> connections_;
+  // Shared by every connection (all run on the loop thread): each recv(2)
+  // lands here and only the bytes received are appended to the connection's
+  // own input, so an idle connection keeps no read-sized buffer.
+  std::unique_ptr<char[]> read_scratch_;
+  // The parser's output for the head being parsed. Its views point into one
+  // connection's input and are used only within that connection's head step,
+  // before any handler runs, so one scratch serves every connection and an
+  // idle connection does not carry ~2 KiB of field slots.
+  RequestHead head_scratch_;
   uint64_t next_connection_id_ = 1;
   bool accepting_paused_ = false;
   net::TimerId resume_timer_ = 0;

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <future>
 #include <string>
@@ -638,6 +639,85 @@ TEST_CASE("a slow reader stops being read once too much output is queued") {
   }
   writer.join();
   CHECK(answered == 500);
+}
+
+// A body whose bytes say where they are, so a lost, doubled or reordered
+// piece shows up in the comparison.
+std::string patterned_body(size_t length) {
+  std::string body;
+  body.reserve(length);
+  for (size_t i = 0; body.size() < length; ++i) {
+    body += std::to_string(i) + ",";
+  }
+  body.resize(length);
+  return body;
+}
+
+TEST_CASE("bodies many times the input bound arrive whole and the pipelined request after them is served") {
+  TestServer server;
+  Client c(server.port());
+  // 300 KiB by Content-Length and 200 KiB chunked: each takes many reads,
+  // each read appended to what is left of the previous one.
+  const std::string plain = patterned_body(300 * 1024);
+  const std::string chunked = patterned_body(200 * 1024);
+  std::string batch = "POST /plain HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(plain.size()) +
+                      "\r\n\r\n" + plain;
+  batch += "POST /chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (size_t at = 0; at < chunked.size(); at += 7000) {
+    std::string piece = chunked.substr(at, 7000);
+    char size_line[32];
+    std::snprintf(size_line, sizeof(size_line), "%zx\r\n", piece.size());
+    batch += size_line + piece + "\r\n";
+  }
+  batch += "0\r\n\r\n" + get("/after");
+  std::thread writer([&] { c.send(batch); });
+  Client::Reply first = c.read_response();
+  Client::Reply second = c.read_response();
+  Client::Reply third = c.read_response();
+  writer.join();
+  CHECK(first.status == 200);
+  CHECK(first.body == "POST /plain " + plain);
+  CHECK(second.status == 200);
+  CHECK(second.body == "POST /chunked " + chunked);
+  CHECK(third.status == 200);
+  CHECK(third.body == "GET /after ");
+}
+
+TEST_CASE("idle keep-alive connections give their buffers back") {
+  TestServer server;
+  constexpr size_t kConnections = 50;
+  std::vector<std::unique_ptr<Client>> clients;
+  const std::string body(100, 'b');
+  for (size_t i = 0; i < kConnections; ++i) {
+    clients.push_back(std::make_unique<Client>(server.port()));
+    clients.back()->send("POST /mcp HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + body);
+    Client::Reply r = clients.back()->read_response();
+    REQUIRE(r.status == 200);
+    CHECK(r.body == "POST /mcp " + body);
+  }
+  // The answers were read, so their writes are done; the loop finishes the
+  // event that wrote them before it runs the posted query.
+  CHECK(server.connection_count() == kConnections);
+  const size_t capacity = server.on_loop([](Server& s) { return s.buffered_capacity_bytes(); });
+  CHECK(capacity < kConnections * 1024);
+
+  // An answer larger than an idle connection may keep as output buffer.
+  Client big(server.port());
+  const std::string target = "/" + std::string(8000, 't');
+  big.send(get(target));
+  Client::Reply r = big.read_response();
+  REQUIRE(r.status == 200);
+  CHECK(r.body == "GET " + target + " ");
+  const size_t with_big = server.on_loop([](Server& s) { return s.buffered_capacity_bytes(); });
+  CHECK(with_big < capacity + 1024);
+
+  // Still persistent and still serving after giving the buffers back.
+  for (size_t i : {size_t{0}, kConnections / 2, kConnections - 1}) {
+    clients[i]->send(get("/again"));
+    CHECK(clients[i]->read_response().body == "GET /again ");
+  }
+  big.send(get("/again"));
+  CHECK(big.read_response().body == "GET /again ");
 }
 
 // Highest open fd number of this process.
