@@ -13,6 +13,29 @@
 
 using namespace sigma::test;
 
+namespace {
+
+// tools/call allocate_ports at 2025-11-25; the parsed reply (null if not JSON).
+sigma::json::Value call_allocate_ports(uint16_t port, int count) {
+  HttpResponse r = mcp_post(port,
+                            R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports",)"
+                            R"("arguments":{"count":)" + std::to_string(count) + "}}}",
+                            "MCP-Protocol-Version: 2025-11-25\r\n");
+  auto v = sigma::json::parse(r.body);
+  return r.status == 200 && v.ok() ? *v.value : sigma::json::Value();
+}
+
+// True when `reply` is a tool-error result whose text mentions `needle`.
+bool is_tool_error_naming(const sigma::json::Value& reply, const std::string& needle) {
+  const sigma::json::Value* result = reply.find("result");
+  if (result == nullptr || result->find("isError") == nullptr || !result->find("isError")->as_bool()) {
+    return false;
+  }
+  return sigma::json::write(*result).find(needle) != std::string::npos;
+}
+
+}  // namespace
+
 TEST_CASE("SIGTERM and SIGINT stop the daemon with status 0") {
   for (int signo : {SIGTERM, SIGINT}) {
     CAPTURE(signo);
@@ -62,15 +85,11 @@ TEST_CASE("concurrent allocate_ports callers never receive the same port") {
   for (int t = 0; t < kClients; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCallsEach; ++i) {
-        HttpResponse r = mcp_post(
-            d.mcp_port(),
-            R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":10}}})",
-            "MCP-Protocol-Version: 2025-11-25\r\n");
-        auto v = sigma::json::parse(r.body);
-        if (!v.ok() || v.value->find("result") == nullptr) {
+        sigma::json::Value reply = call_allocate_ports(d.mcp_port(), 10);
+        if (reply.find("result") == nullptr) {
           continue;
         }
-        const sigma::json::Value* sc = v.value->find("result")->find("structuredContent");
+        const sigma::json::Value* sc = reply.find("result")->find("structuredContent");
         if (sc == nullptr) {
           continue;
         }
@@ -100,30 +119,11 @@ TEST_CASE("allocate_ports reports an exhausted range as a tool error naming the 
   o.args = {"--port-scan", "--port-scan-range=" + std::to_string(base) + "-" + std::to_string(base + 2)};
   Daemon d(o);
   REQUIRE(d.started());
-  HttpResponse r = mcp_post(
-      d.mcp_port(),
-      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":10}}})",
-      "MCP-Protocol-Version: 2025-11-25\r\n");
-  REQUIRE(r.status == 200);
-  auto v = sigma::json::parse(r.body);
-  REQUIRE(v.ok());
-  const sigma::json::Value* result = v.value->find("result");
-  REQUIRE(result != nullptr);
-  CHECK(result->find("isError")->as_bool());
-  CHECK(r.body.find("AGENT_PORT_SCAN_RANGE") != std::string::npos);
+  CHECK(is_tool_error_naming(call_allocate_ports(d.mcp_port(), 10), "AGENT_PORT_SCAN_RANGE"));
 }
 
 TEST_CASE("allocate_ports with the port scan off is a tool error naming AGENT_PORT_SCAN") {
   Daemon d({});
   REQUIRE(d.started());
-  HttpResponse r = mcp_post(
-      d.mcp_port(),
-      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":1}}})",
-      "MCP-Protocol-Version: 2025-11-25\r\n");
-  REQUIRE(r.status == 200);
-  auto v = sigma::json::parse(r.body);
-  REQUIRE(v.ok());
-  REQUIRE(v.value->find("result") != nullptr);
-  CHECK(v.value->find("result")->find("isError")->as_bool());
-  CHECK(r.body.find("AGENT_PORT_SCAN") != std::string::npos);
+  CHECK(is_tool_error_naming(call_allocate_ports(d.mcp_port(), 1), "AGENT_PORT_SCAN=true"));
 }
