@@ -49,7 +49,10 @@ McpPlan plan_mcp(const config::Config& config, const app::TokenSource& token) {
   net::HostPort hp{config.mcp_bind_address.host, config.mcp_bind_address.port};
   plan.bind = net::classify_bind(hp);
   bool has_token = token.is_configured();
-  if (plan.bind.is_loopback) {
+  if (plan.bind.addresses.empty()) {
+    plan.summary = "MCP not started: AGENT_MCP_BIND=" + config.mcp_bind + " does not resolve (" + plan.bind.reason +
+                   ")";
+  } else if (plan.bind.is_loopback) {
     plan.serve = true;
     plan.summary = "AGENT_MCP_BIND=" + config.mcp_bind + " is loopback (" + plan.bind.reason + "); " +
                    (has_token ? "token enforced" : "no token: local clients need no authentication");

@@ -175,3 +175,18 @@ TEST_CASE("authentication is decided before the body: a huge unauthenticated bod
   CHECK(r.status == 401);
   CHECK(daemon_answers(d.mcp_port(), "Authorization: Bearer tkn\r\n"));
 }
+
+TEST_CASE("an MCP bind that does not resolve is refused even with a token, and the daemon keeps running") {
+  DaemonOptions o;
+  o.args = {"--mcp-bind=no-such-host.invalid:9103", "--mcp-token=unresolvable-bind-token"};
+  o.wait_for_mcp = false;
+  o.wait_for_metrics = true;
+  Daemon d(o);
+  REQUIRE(d.started());
+  REQUIRE(d.wait_for_log("level=error", 3000));
+  CHECK(d.log().find("does not resolve") != std::string::npos);
+  CHECK(d.running());
+  HttpResponse m = http_request(d.metrics_port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  CHECK(m.status == 200);
+  CHECK(m.body.find("sigma_agent_mcp_listener_up 0") != std::string::npos);
+}
