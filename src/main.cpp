@@ -161,6 +161,8 @@ tools::ToolDependencies tool_dependencies(const config::Config& config, host::Po
 // `--stdio`: MCP on stdin/stdout, no listener at all; the stdio process is
 // the trust boundary (whoever can start it already has a shell).
 int run_stdio(const config::Config& config) {
+  // A client that goes away makes the write fail (exit 1), not kill us silently.
+  ::signal(SIGPIPE, SIG_IGN);
   host::PortAllocator allocator(config.port_scan_range.first, config.port_scan_range.last,
                                 config.port_reserve_s * 1000);
   mcp::ToolRegistry tools;
