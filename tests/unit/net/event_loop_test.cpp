@@ -14,15 +14,13 @@
 
 #include "base/clock.h"
 #include "base/unique_fd.h"
+#include "loop_fixture.h"
 
 namespace sigma::net {
 namespace {
 
-std::unique_ptr<EventLoop> make_loop() {
-  auto loop = EventLoop::create();
-  REQUIRE(loop.is_ok());
-  return std::move(loop).value();
-}
+using test::add_watchdog;
+using test::make_loop;
 
 struct Pipe {
   UniqueFd read_end;
@@ -47,14 +45,6 @@ int64_t thread_cpu_us() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-// Guards every test against a hang: stops the loop after `ms` and fails.
-TimerId add_watchdog(EventLoop& loop, int64_t ms = 5000) {
-  return loop.add_timer(ms, [&loop] {
-    FAIL_CHECK("event loop watchdog fired");
-    loop.stop();
-  });
 }
 
 TEST_CASE("a readable fd calls its handler with kReadable") {

@@ -9,22 +9,13 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "loop_fixture.h"
 
 namespace sigma::net {
 namespace {
 
-std::unique_ptr<EventLoop> make_loop() {
-  auto loop = EventLoop::create();
-  REQUIRE(loop.is_ok());
-  return std::move(loop).value();
-}
-
-TimerId add_watchdog(EventLoop& loop, int64_t ms = 5000) {
-  return loop.add_timer(ms, [&loop] {
-    FAIL_CHECK("event loop watchdog fired");
-    loop.stop();
-  });
-}
+using test::add_watchdog;
+using test::make_loop;
 
 TEST_CASE("work runs on a pool thread and done runs on the loop thread") {
   auto loop = make_loop();
