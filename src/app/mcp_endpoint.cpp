@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "json/json.h"
+#include "mcp/jsonrpc.h"
 
 namespace sigma::app {
 namespace {
@@ -35,14 +36,11 @@ bool accepts_json(const std::string* accept) {
 }  // namespace
 
 http::Response jsonrpc_error_response(int status, int code, std::string_view message) {
-  json::Value error = json::Value::object();
-  error.set("code", code).set("message", std::string(message));
-  json::Value body = json::Value::object();
-  body.set("jsonrpc", "2.0").set("error", std::move(error));
   http::Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = json::write(body);
+  // No request was read, so there is no id to echo: omit it (checklist 6.1).
+  r.body = json::write(mcp::make_error(nullptr, mcp::UnreadableId::kOmit, code, std::string(message)));
   return r;
 }
 
