@@ -90,17 +90,4 @@ std::string www_authenticate(const Verdict& verdict) {
   return out;
 }
 
-int http_status(const Verdict& verdict) {
-  switch (verdict.decision) {
-    case Decision::kAllow:
-      return 200;
-    case Decision::kUnauthorized:
-      return 401;
-    case Decision::kForbiddenOrigin:
-    case Decision::kForbiddenHost:
-      return 403;
-  }
-  return 403;
-}
-
 }  // namespace sigma::auth

@@ -68,7 +68,4 @@ Verdict check(const Policy& policy, const RequestCredentials& request);
 // ', error="invalid_request"' per verdict.bearer_error (RFC 6750 §3).
 std::string www_authenticate(const Verdict& verdict);
 
-// 200 for kAllow, 401 for kUnauthorized, 403 for the forbidden decisions.
-int http_status(const Verdict& verdict);
-
 }  // namespace sigma::auth

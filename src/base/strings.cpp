@@ -93,16 +93,4 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   return value;
 }
 
-std::optional<int64_t> parse_i64(std::string_view s) {
-  if (s.empty() || s.front() == '+') {
-    return std::nullopt;
-  }
-  int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 }  // namespace sigma

@@ -30,6 +30,5 @@ int hex_digit_value(char c);
 
 // Whole-string decimal parse; no sign, no spaces, no overflow.
 std::optional<uint64_t> parse_u64(std::string_view s);
-std::optional<int64_t> parse_i64(std::string_view s);
 
 }  // namespace sigma

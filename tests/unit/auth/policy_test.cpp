@@ -44,7 +44,6 @@ TEST_CASE("the SPEC table: loopback without a token allows a plain local request
   Request r;
   Verdict v = r.check_with(loopback_policy());
   CHECK(v.decision == Decision::kAllow);
-  CHECK(http_status(v) == 200);
 }
 
 TEST_CASE("the SPEC table: a token, when configured, is enforced on loopback too") {
@@ -55,7 +54,6 @@ TEST_CASE("the SPEC table: a token, when configured, is enforced on loopback too
     CHECK(v.decision == Decision::kUnauthorized);
     CHECK(v.bearer_error == BearerError::kNone);
     CHECK(www_authenticate(v) == "Bearer realm=\"sigma-agent\"");
-    CHECK(http_status(v) == 401);
   }
   SUBCASE("right") {
     r.authorization = {"Bearer " + kToken};
@@ -127,7 +125,6 @@ TEST_CASE("on a loopback listener the Host header must name a loopback host") {
     r.host = bad;
     Verdict v = r.check_with(p);
     CHECK_MESSAGE(v.decision == Decision::kForbiddenHost, bad);
-    CHECK(http_status(v) == 403);
   }
   r.host.reset();
   CHECK(r.check_with(p).decision == Decision::kForbiddenHost);

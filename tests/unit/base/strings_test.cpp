@@ -120,31 +120,3 @@ TEST_CASE("parse_u64 accepts only whole unsigned decimal strings") {
     }
   }
 }
-
-TEST_CASE("parse_i64 accepts whole signed decimal strings within range") {
-  struct Case {
-    std::string_view text;
-    std::optional<int64_t> value;
-  };
-  const Case cases[] = {
-      {"0", 0},
-      {"-0", 0},
-      {"-42", -42},
-      {"9223372036854775807", std::numeric_limits<int64_t>::max()},
-      {"-9223372036854775808", std::numeric_limits<int64_t>::min()},
-      {"9223372036854775808", std::nullopt},
-      {"-9223372036854775809", std::nullopt},
-      {"", std::nullopt},
-      {"-", std::nullopt},
-      {"+1", std::nullopt},
-      {"--1", std::nullopt},
-      {" 1", std::nullopt},
-      {"1 ", std::nullopt},
-      {"12a", std::nullopt},
-  };
-  for (const Case& c : cases) {
-    SUBCASE(std::string(c.text).c_str()) {
-      CHECK(sigma::parse_i64(c.text) == c.value);
-    }
-  }
-}
