@@ -3,7 +3,8 @@
 // Owns: turning the bytes of a request head into views (method, target,
 // version, header fields) and deciding, from those fields alone, how the body
 // is framed and whether the connection may persist.
-// Must not: allocate, perform I/O, or include anything outside base/. The
+// Must not: allocate, perform I/O, or include anything outside base/ and the
+// constants of http/limits.h (whose defaults the limits below take). The
 // caller owns the bytes; every string_view in a RequestHead points into them
 // and lives only as long as that buffer is neither modified nor moved.
 // Threading: pure functions over caller-owned data; safe from any thread.
@@ -19,14 +20,12 @@
 #include <cstdint>
 #include <string_view>
 
+#include "http/limits.h"
+
 namespace sigma::http {
 
 // Field lines beyond this count are answered with 431.
 inline constexpr size_t kMaxHeaders = 64;
-// Defaults of the limits below (SPEC §9); the server options restate them.
-inline constexpr size_t kDefaultMaxHeaderBytes = 16 * 1024;
-inline constexpr size_t kDefaultMaxTargetBytes = 8 * 1024;
-inline constexpr uint64_t kDefaultMaxBodyBytes = 1024 * 1024;
 
 struct HeaderField {
   std::string_view name;   // as received (a token; compare case-insensitively)

@@ -31,6 +31,7 @@
 
 #include "base/status.h"
 #include "base/unique_fd.h"
+#include "http/limits.h"
 #include "http/parser.h"
 #include "http/response.h"
 #include "net/event_loop.h"
@@ -67,10 +68,9 @@ using Respond = std::function<void(Response)>;
 // Called with each complete request.
 using RequestHandler = std::function<void(Request&&, Respond)>;
 
-// Defaults are SPEC §9's limits.
-inline constexpr int64_t kDefaultHeaderTimeoutMs = 10000;
-inline constexpr int64_t kDefaultIdleTimeoutMs = 60000;
-inline constexpr size_t kDefaultMaxConnections = 1024;
+// Defaults are SPEC §9's limits (http/limits.h).
+inline constexpr int64_t kDefaultHeaderTimeoutMs = kDefaultHeaderTimeoutSeconds * 1000;
+inline constexpr int64_t kDefaultIdleTimeoutMs = kDefaultIdleTimeoutSeconds * 1000;
 inline constexpr size_t kDefaultMaxPipelinedOutputBytes = 4u << 20;
 
 struct ServerOptions {
