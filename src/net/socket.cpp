@@ -12,67 +12,6 @@
 namespace sigma::net {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-// Host names and IPv4 literals: RFC 1123 labels, plus '_' which some private
-// zones use. Anything else (spaces, '/', '@', '%') is a typo or an attack on
-// the operator's config and is refused before getaddrinfo sees it.
-bool is_name_char(char c) { return is_alnum(c) || c == '.' || c == '-' || c == '_'; }
-
-// Inside brackets: an IPv6 literal (hex, ':', '.' for an embedded IPv4) with an
-// optional RFC 6874 zone id after '%'.
-bool is_valid_bracketed(std::string_view host) {
-  if (host.find(':') == std::string_view::npos) {
-    return false;
-  }
-  size_t percent = host.find('%');
-  std::string_view address = host.substr(0, percent);
-  for (char c : address) {
-    if (!is_hex(c) && c != ':' && c != '.') {
-      return false;
-    }
-  }
-  if (percent != std::string_view::npos) {
-    std::string_view zone = host.substr(percent + 1);
-    if (zone.empty()) {
-      return false;
-    }
-    for (char c : zone) {
-      if (!is_name_char(c)) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
-std::optional<uint16_t> parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5) {
-    return std::nullopt;
-  }
-  uint32_t value = 0;
-  for (char c : text) {
-    if (!is_digit(c)) {
-      return std::nullopt;
-    }
-    value = value * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (value > 65535) {
-    return std::nullopt;
-  }
-  return static_cast<uint16_t>(value);
-}
-
-Status address_error(std::string_view text, std::string_view why) {
-  std::string message = "invalid address \"";
-  message.append(text);
-  message.append("\": ");
-  message.append(why);
-  return Status::error(std::move(message));
-}
-
 bool is_wildcard(const SocketAddress& address) {
   if (address.storage.ss_family == AF_INET) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&address.storage);
@@ -92,64 +31,6 @@ bool is_wildcard(const SocketAddress& address) {
 }
 
 }  // namespace
-
-Result<HostPort> parse_host_port(std::string_view text, int default_port) {
-  if (default_port > 65535) {
-    return address_error(text, "default port outside 0..65535");
-  }
-  if (text.empty()) {
-    return address_error(text, "empty address");
-  }
-  HostPort result;
-  std::string_view host;
-  std::string_view rest;  // "" or ":port"
-  if (text.front() == '[') {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos) {
-      return address_error(text, "missing ']' after the IPv6 address");
-    }
-    host = text.substr(1, close - 1);
-    if (host.empty()) {
-      return address_error(text, "empty host");
-    }
-    if (!is_valid_bracketed(host)) {
-      return address_error(text, "brackets must contain an IPv6 address");
-    }
-    rest = text.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') {
-      return address_error(text, "expected ':port' after ']'");
-    }
-  } else {
-    size_t colon = text.find(':');
-    if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos) {
-      return address_error(text, "an IPv6 address needs brackets, as in [::1]:9103");
-    }
-    host = text.substr(0, colon);
-    rest = colon == std::string_view::npos ? std::string_view() : text.substr(colon);
-    if (host.empty()) {
-      return address_error(text, "empty host");
-    }
-    for (char c : host) {
-      if (!is_name_char(c)) {
-        return address_error(text, "host contains a character not allowed in a name or address");
-      }
-    }
-  }
-  if (rest.empty()) {
-    if (default_port < 0) {
-      return address_error(text, "missing ':port'");
-    }
-    result.port = static_cast<uint16_t>(default_port);
-  } else {
-    std::optional<uint16_t> port = parse_port(rest.substr(1));
-    if (!port) {
-      return address_error(text, "port must be a number 0..65535");
-    }
-    result.port = *port;
-  }
-  result.host.assign(host);
-  return result;
-}
 
 std::string SocketAddress::to_string() const {
   char text[INET6_ADDRSTRLEN] = {};

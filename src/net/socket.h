@@ -1,6 +1,6 @@
 // Socket helpers (redis `anet` style) and the bind classification of SPEC §4.
 //
-// Owns: parsing `host:port`, resolving it with getaddrinfo, deciding whether
+// Owns: resolving a HostPort (net/address) with getaddrinfo, deciding whether
 // every resolved address is loopback, and opening non-blocking listeners.
 // Threading: pure functions, except that resolution may block (DNS), so the
 // daemon calls classify_bind() at start-up only.
@@ -16,18 +16,9 @@
 
 #include "base/status.h"
 #include "base/unique_fd.h"
+#include "net/address.h"
 
 namespace sigma::net {
-
-struct HostPort {
-  std::string host;  // without brackets: "127.0.0.1", "::1", "localhost"
-  uint16_t port = 0;
-};
-
-// Accepts "host:port", "[v6]:port" and "host" alone when default_port is given
-// (default_port < 0 means the port is required). Fails on empty host, bad
-// brackets, a bare IPv6 literal without brackets, or a port outside 0..65535.
-Result<HostPort> parse_host_port(std::string_view text, int default_port = -1);
 
 struct SocketAddress {
   sockaddr_storage storage{};

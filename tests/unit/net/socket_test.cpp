@@ -9,8 +9,6 @@
 #include <cstring>
 #include <string>
 
-#include "../guard_page.h"
-
 namespace sigma::net {
 namespace {
 
@@ -32,89 +30,6 @@ SocketAddress v6(const char* text, uint16_t port = 0) {
   REQUIRE(inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1);
   a.length = sizeof(sockaddr_in6);
   return a;
-}
-
-struct HostPortCase {
-  const char* text;
-  int default_port;
-  bool ok;
-  const char* host;
-  uint16_t port;
-};
-
-const HostPortCase kHostPortCases[] = {
-    {"127.0.0.1:9103", -1, true, "127.0.0.1", 9103},
-    {"[::1]:9103", -1, true, "::1", 9103},
-    {"localhost:9103", -1, true, "localhost", 9103},
-    {"LOCALHOST:1", -1, true, "LOCALHOST", 1},
-    {"0.0.0.0:0", -1, true, "0.0.0.0", 0},
-    {"host:65535", -1, true, "host", 65535},
-    {"[fe80::1%eth0]:80", -1, true, "fe80::1%eth0", 80},
-    {"[::ffff:127.0.0.1]:80", -1, true, "::ffff:127.0.0.1", 80},
-    {"host", 9102, true, "host", 9102},
-    {"[::1]", 9102, true, "::1", 9102},
-    {"host", 0, true, "host", 0},
-    {"host", -1, false, "", 0},
-    {"[::1]", -1, false, "", 0},
-    {"::1:9103", -1, false, "", 0},
-    {"::1", 9103, false, "", 0},
-    {":9103", -1, false, "", 0},
-    {"", 9103, false, "", 0},
-    {"[]:9103", -1, false, "", 0},
-    {"[::1", -1, false, "", 0},
-    {"[::1]9103", -1, false, "", 0},
-    {"[::1]:", -1, false, "", 0},
-    {"[localhost]:80", -1, false, "", 0},
-    {"[::1%]:80", -1, false, "", 0},
-    {"host:65536", -1, false, "", 0},
-    {"host:99999999", -1, false, "", 0},
-    {"host:-1", -1, false, "", 0},
-    {"host:+1", -1, false, "", 0},
-    {"host:9a", -1, false, "", 0},
-    {"host: 80", -1, false, "", 0},
-    {"host:", -1, false, "", 0},
-    {"host:", 80, false, "", 0},
-    {"ho st:80", -1, false, "", 0},
-    {"host/x:80", -1, false, "", 0},
-    {"user@host:80", -1, false, "", 0},
-    {"host", 65536, false, "", 0},
-};
-
-TEST_CASE("parse_host_port accepts host:port, [v6]:port and a bare host with a default port") {
-  for (const HostPortCase& c : kHostPortCases) {
-    SUBCASE(c.text) {
-      auto check = [&](std::string_view text) {
-        Result<HostPort> r = parse_host_port(text, c.default_port);
-        CHECK_MESSAGE(r.is_ok() == c.ok, (r.is_ok() ? std::string("ok") : r.error()));
-        if (r.is_ok() && c.ok) {
-          CHECK(r->host == c.host);
-          CHECK(r->port == c.port);
-        }
-        if (!r.is_ok()) {
-          CHECK(r.error().find("invalid address") == 0);
-        }
-      };
-      check(c.text);
-      test::GuardPage guarded(c.text);
-      check(guarded.view());
-    }
-  }
-}
-
-TEST_CASE("parse_host_port never reads past the end of any prefix") {
-  const std::string text = "[fe80::1%eth0]:65535";
-  for (size_t n = 0; n <= text.size(); ++n) {
-    test::GuardPage guarded(std::string_view(text).substr(0, n));
-    Result<HostPort> r = parse_host_port(guarded.view(), -1);
-    CHECK(r.is_ok() == (n >= 16));
-  }
-}
-
-TEST_CASE("the parse error names the input and says how to fix a bare IPv6 literal") {
-  Result<HostPort> r = parse_host_port("::1:9103");
-  REQUIRE_FALSE(r.is_ok());
-  CHECK(r.error().find("\"::1:9103\"") != std::string::npos);
-  CHECK(r.error().find("[::1]:9103") != std::string::npos);
 }
 
 TEST_CASE("is_loopback is true only for 127/8, ::1 and ::ffff:127/104") {
