@@ -6,7 +6,7 @@ allowed() {
   case "$1" in
     base) echo "base" ;;
     json|host|auth) echo "$1 base" ;;
-    config) echo "config auth base" ;;
+    config) echo "config auth net http base" ;;
     net) echo "net base" ;;
     http) echo "http net base" ;;
     mcp) echo "mcp json base" ;;
@@ -29,7 +29,16 @@ for f in $(find src -mindepth 2 -name '*.h' -o -mindepth 2 -name '*.cpp' | sort)
     esac
   done
 done
-# http/parser is pure: base only.
+# config takes from http/ only the constants of http/limits.h (the defaults
+# of its AGENT_HTTP_* settings), never the server or the parser.
+if grep -nE '^#include "http/' src/config/* 2>/dev/null | grep -v '"http/limits.h"'; then
+  echo "src/config may include only http/limits.h from http/"; bad=1
+fi
+# http/limits.h is constants only: it includes nothing of the project.
+if grep -nE '^#include "' src/http/limits.h 2>/dev/null; then
+  echo "src/http/limits.h must include no project header"; bad=1
+fi
+# http/parser is pure: base only (and the constants of http/limits.h).
 if grep -hE '^#include "(net|mcp|json)/' src/http/parser.* 2>/dev/null; then
   echo "src/http/parser must include base/ only"; bad=1
 fi

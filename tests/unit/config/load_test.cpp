@@ -1,86 +1,26 @@
-// Unit tests for sigma::config: sources and precedence, the command line, the
-// config file, validation messages and exit statuses, secrets, --help.
-#include "config/config.h"
+// Unit tests for the loaders: sources and precedence, the command line, the
+// config file, the environment, validation messages and exit statuses, secrets.
+#include "config/load.h"
 
 #include <doctest/doctest.h>
+
 #include <map>
 #include <string>
 #include <vector>
 
 #include "auth/origin.h"
 #include "auth/token.h"
-#include "base/strings.h"
-#include "../guard_page.h"
+#include "config/operator_text.h"
+#include "fake_environment.h"
+#include "net/address.h"
 
 namespace sigma::config {
 namespace {
 
-// A process environment and filesystem held in maps.
-struct Fake {
-  std::map<std::string, std::string> env;
-  std::map<std::string, std::string> files;
-
-  Environment environment() const {
-    Environment e;
-    e.getenv = [this](const std::string& name) -> std::optional<std::string> {
-      auto it = env.find(name);
-      if (it == env.end()) {
-        return std::nullopt;
-      }
-      return it->second;
-    };
-    e.read_file = [this](const std::string& path) -> Result<std::string> {
-      auto it = files.find(path);
-      if (it == files.end()) {
-        return Status::error(path + ": No such file or directory");
-      }
-      return it->second;
-    };
-    e.file_exists = [this](const std::string& path) { return files.count(path) != 0; };
-    return e;
-  }
-
-  LoadResult load(const std::vector<std::string>& args) const { return config::load(args, environment()); }
-};
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const std::string& l : lines) {
-    out += l;
-    out += '\n';
-  }
-  return out;
-}
-
-const std::string kDefaultFile(kDefaultConfigPath);
-
-TEST_CASE("the settings table is in SettingId order and each flag is derived from its environment name") {
-  size_t index = 0;
-  for (const SettingInfo& s : all_settings()) {
-    CAPTURE(s.env_name);
-    CHECK(static_cast<size_t>(s.id) == index);
-    REQUIRE((istarts_with(s.env_name, "AGENT_") || istarts_with(s.env_name, "SIGMA_")));
-    std::string expected_flag = "--" + to_lower(s.env_name.substr(6));
-    for (char& c : expected_flag) {
-      if (c == '_') {
-        c = '-';
-      }
-    }
-    CHECK(s.flag == expected_flag);
-    CHECK(find_setting_by_env(s.env_name) == &s);
-    CHECK(find_setting_by_flag(s.flag) == &s);
-    CHECK(!s.summary.empty());
-    CHECK(s.is_boolean == s.value_name.empty());
-    ++index;
-  }
-  CHECK(index == kSettingCount);
-  CHECK(find_setting_by_env("AGENT_NOPE") == nullptr);
-  CHECK(find_setting_by_flag("--nope") == nullptr);
-}
+using test::contains;
+using test::Fake;
+using test::joined;
+using test::kDefaultFile;
 
 TEST_CASE("with no flags, environment or file every setting has its default") {
   Fake fake;
@@ -91,6 +31,7 @@ TEST_CASE("with no flags, environment or file every setting has its default") {
   CHECK(r.warnings.empty());
   const Config& c = r.config;
   CHECK(!c.api_url);
+  CHECK(!c.api_url_parsed);
   CHECK(!c.api_key);
   CHECK(c.interval_s == 60);
   CHECK(c.ssh_port == 22);
@@ -107,6 +48,7 @@ TEST_CASE("with no flags, environment or file every setting has its default") {
   CHECK(c.mcp_bind_address.port == 9103);
   CHECK(c.mcp_allowed_origins.empty());
   CHECK(c.log_level == LogLevel::kInfo);
+  CHECK(c.tool_timeout_s == 30);
   CHECK(c.http_max_header_bytes == 16384);
   CHECK(c.http_max_body_bytes == 1048576);
   CHECK(c.http_header_timeout_s == 10);
@@ -136,6 +78,7 @@ TEST_CASE("a flag wins over the environment, the environment over the file, the 
       {SettingId::kPortScanRange, "1-2", "3-4", "5-6"},
       {SettingId::kApiUrl, "http://a", "http://b", "http://c"},
       {SettingId::kHttpMaxBodyBytes, "2048", "4096", "8192"},
+      {SettingId::kToolTimeout, "5", "3600", "1"},
   };
   for (const Case& k : cases) {
     const SettingInfo& s = setting_info(k.id);
@@ -312,10 +255,6 @@ TEST_CASE("commands are recognised; --help and --version do not read the file or
   CHECK(r.exit_code == kExitUsage);
 }
 
-TEST_CASE("--version prints the program name and the build's version") {
-  CHECK(version_text() == std::string("sigma-agent ") + SIGMA_VERSION);
-}
-
 TEST_CASE("each bad value names the variable, the value and what is expected, with status 78") {
   struct Case {
     const char* name;
@@ -362,6 +301,9 @@ TEST_CASE("each bad value names the variable, the value and what is expected, wi
       {"AGENT_MCP_ALLOWED_ORIGINS", "http://[1:2]", "scheme://host[:port]"},
       {"AGENT_MCP_ALLOWED_ORIGINS", "http://a:000080", "scheme://host[:port]"},
       {"AGENT_LOG_LEVEL", "verbose", "expected debug, info, warn or error"},
+      {"AGENT_TOOL_TIMEOUT", "0", "expected a whole number of seconds between 1 and 3600"},
+      {"AGENT_TOOL_TIMEOUT", "3601", "expected a whole number of seconds between 1 and 3600"},
+      {"AGENT_TOOL_TIMEOUT", "30s", "expected a whole number of seconds between 1 and 3600"},
       {"AGENT_HTTP_MAX_HEADER_BYTES", "1023", "expected a whole number of bytes between 1024 and 1048576"},
       {"AGENT_HTTP_MAX_BODY_BYTES", "67108865", "expected a whole number of bytes between 1024 and 67108864"},
       {"AGENT_HTTP_HEADER_TIMEOUT", "3601", "expected a whole number of seconds between 1 and 3600"},
@@ -376,6 +318,14 @@ TEST_CASE("each bad value names the variable, the value and what is expected, wi
       {"SIGMA_API_URL", "http://user:pw@host", "no user name or password"},
       {"SIGMA_API_URL", "http://host:0", "a port between 1 and 65535"},
       {"SIGMA_API_URL", "http://host?x=1", "no query or fragment"},
+      {"SIGMA_API_URL", "http://host/a?x=1", "no query or fragment"},
+      {"SIGMA_API_URL", "http://host/#top", "no query or fragment"},
+      {"SIGMA_API_URL", "http://host:99999", "a port between 1 and 65535"},
+      {"SIGMA_API_URL", "http://host:", "a port between 1 and 65535"},
+      {"SIGMA_API_URL", "http://[fe80::1%eth0]:80", "no IPv6 zone"},
+      {"SIGMA_API_URL", "http://::1/", "IPv6 addresses must be bracketed"},
+      {"SIGMA_API_URL", "http://host/a b", "no spaces or control characters"},
+      {"SIGMA_API_URL", "http://host/%zz", "the path may hold only"},
       {"SIGMA_API_KEY_FILE", "", "expected a file path"},
       {"AGENT_MCP_TOKEN_FILE", "", "expected a file path"},
   };
@@ -414,6 +364,7 @@ TEST_CASE("good values of the structured settings are stored parsed") {
   fake.env["AGENT_PORT_SCAN_RANGE"] = "1-65535";
   fake.env["AGENT_LOG_LEVEL"] = "WARN";
   fake.env["AGENT_HOST_PROC"] = "/host/proc";
+  fake.files["/host/proc"] = "";
   LoadResult r = fake.load({});
   REQUIRE(r.exit_code == kExitOk);
   const Config& c = r.config;
@@ -421,10 +372,18 @@ TEST_CASE("good values of the structured settings are stored parsed") {
   CHECK(c.mcp_bind_address.host == "::1");
   CHECK(c.mcp_bind_address.port == 0);
   CHECK(c.mcp_bind_address.is_ipv6_literal);
+  // The listeners take the parsed address as it is.
+  const net::HostPort& bind = c.mcp_bind_address;
+  CHECK(net::format_host_port(bind) == "[::1]:0");
   CHECK(c.metrics_bind == "fe80::1%eth0");
   CHECK(c.mcp_allowed_origins ==
         std::vector<std::string>{"http://localhost:6274", "https://console.example.com", "http://[::1]"});
   CHECK(c.api_url == std::string("http://10.0.0.1:8080/sigma"));
+  REQUIRE(c.api_url_parsed);
+  CHECK(c.api_url_parsed->host == "10.0.0.1");
+  CHECK(c.api_url_parsed->port == 8080);
+  CHECK(!c.api_url_parsed->is_ipv6_literal);
+  CHECK(c.api_url_parsed->path == "/sigma");
   CHECK(c.port_scan_range.first == 1);
   CHECK(c.port_scan_range.last == 65535);
   CHECK(c.log_level == LogLevel::kWarn);
@@ -639,6 +598,8 @@ TEST_CASE("a token and its file together are an error that never shows the token
   Fake fake;
   fake.env["AGENT_MCP_TOKEN"] = token;
   fake.files[kDefaultFile] = "AGENT_MCP_TOKEN_FILE=/etc/sigma-agent/token\n";
+  fake.files["/etc/sigma-agent/token"] = "";
+  fake.files["/etc/sigma-agent/key"] = "";
   LoadResult r = fake.load({"--api-key=" + key, "--api-key-file", "/etc/sigma-agent/key"});
   CHECK(r.exit_code == kExitConfig);
   REQUIRE(r.errors.size() == 2);
@@ -704,113 +665,6 @@ TEST_CASE("a short token is accepted with a warning") {
   REQUIRE(r.warnings.size() == 1);
   CHECK(contains(r.warnings[0], "AGENT_MCP_TOKEN is only 5 bytes"));
   CHECK(!contains(r.warnings[0], "short"));
-}
-
-TEST_CASE("the effective listing shows every setting with its origin and hides secrets") {
-  const std::string token = "c2VjcmV0LXRva2VuLXZhbHVlLTEyMzQ1";
-  const std::string key = "sigma-api-key-value-42";
-  Fake fake;
-  fake.env["AGENT_MCP_TOKEN"] = token;
-  fake.files[kDefaultFile] = "SIGMA_API_KEY=" + key + "\nAGENT_MCP_BIND=0.0.0.0:9103\n";
-  LoadResult r = fake.load({"--interval=30"});
-  REQUIRE(r.exit_code == kExitOk);
-  const std::string out = render_effective(r.config);
-  CHECK(!contains(out, token));
-  CHECK(!contains(out, key));
-  CHECK(contains(out, "AGENT_MCP_TOKEN=(set, " + std::to_string(token.size()) + " bytes hidden) (environment)\n"));
-  CHECK(contains(out, "SIGMA_API_KEY=(set, " + std::to_string(key.size()) + " bytes hidden) (file " + kDefaultFile +
-                          ":1)\n"));
-  CHECK(contains(out, "AGENT_MCP_BIND=0.0.0.0:9103 (file " + kDefaultFile + ":2)\n"));
-  CHECK(contains(out, "AGENT_INTERVAL=30 (flag --interval)\n"));
-  CHECK(contains(out, "AGENT_SSH_PORT=22 (default)\n"));
-  CHECK(contains(out, "SIGMA_API_URL= (default: unset (standalone))\n"));
-  for (const SettingInfo& s : all_settings()) {
-    CHECK(contains(out, std::string(s.env_name) + "="));
-  }
-  CHECK(render_value(r.config, SettingId::kMcpToken, false) == token);
-}
-
-TEST_CASE("--help lists every flag with its environment name and default") {
-  const std::string help = usage_text();
-  for (const SettingInfo& s : all_settings()) {
-    CAPTURE(s.env_name);
-    CHECK(contains(help, std::string(s.flag) + (s.is_boolean ? "" : " " + std::string(s.value_name))));
-    CHECK(contains(help, std::string(s.env_name) + ", default " + default_text(s.id)));
-  }
-  for (const char* command : {"--help", "--version", "--check-config", "--config FILE", "--stdio"}) {
-    CHECK(contains(help, command));
-  }
-  CHECK(contains(help, "AGENT_INTERVAL, default 60"));
-  CHECK(contains(help, "AGENT_MCP_BIND, default 127.0.0.1:9103"));
-  CHECK(contains(help, "1..86400 seconds"));
-}
-
-TEST_CASE("host:port shapes are checked without resolving") {
-  struct Case {
-    const char* text;
-    bool ok;
-    const char* host;
-    uint16_t port;
-  };
-  const Case cases[] = {
-      {"127.0.0.1:9103", true, "127.0.0.1", 9103},
-      {"localhost:0", true, "localhost", 0},
-      {"0.0.0.0:65535", true, "0.0.0.0", 65535},
-      {"[::1]:9103", true, "::1", 9103},
-      {"[::]:1", true, "::", 1},
-      {"[::ffff:127.0.0.1]:80", true, "::ffff:127.0.0.1", 80},
-      {"[fe80::1%eth0]:80", true, "fe80::1%eth0", 80},
-      {"node.example.com:80", true, "node.example.com", 80},
-      {"", false, "", 0},
-      {"127.0.0.1", false, "", 0},
-      {"127.0.0.1:", false, "", 0},
-      {":80", false, "", 0},
-      {"::1:80", false, "", 0},
-      {"[::1]", false, "", 0},
-      {"[::1]80", false, "", 0},
-      {"[]:80", false, "", 0},
-      {"[::1:80", false, "", 0},
-      {"host:+80", false, "", 0},
-      {"host:80 ", false, "", 0},
-      {"ho st:80", false, "", 0},
-      {"host:65536", false, "", 0},
-  };
-  // Each input also ends exactly at a page boundary followed by a PROT_NONE
-  // page, so a read past its end faults.
-  test::GuardPage page;
-  for (const Case& k : cases) {
-    CAPTURE(k.text);
-    for (std::string_view input : {std::string_view(k.text), page.place(k.text)}) {
-      Result<HostPort> r = parse_host_port(input);
-      CHECK(r.is_ok() == k.ok);
-      if (r && k.ok) {
-        CHECK(r->host == k.host);
-        CHECK(r->port == k.port);
-        CHECK(r->is_ipv6_literal == (k.text[0] == '['));
-      } else if (!r) {
-        CHECK(contains(r.error(), "host:port or [IPv6]:port"));
-      }
-    }
-  }
-}
-
-TEST_CASE("edit distance ignores case and counts insertions, deletions and substitutions") {
-  CHECK(edit_distance("", "") == 0);
-  CHECK(edit_distance("abc", "") == 3);
-  CHECK(edit_distance("AGENT_INTERVAL", "agent_interval") == 0);
-  CHECK(edit_distance("AGENT_INTRVAL", "AGENT_INTERVAL") == 1);
-  CHECK(edit_distance("kitten", "sitting") == 3);
-}
-
-TEST_CASE("defaults are stated from the constants") {
-  CHECK(default_text(SettingId::kInterval) == std::to_string(kDefaultIntervalSeconds));
-  CHECK(default_text(SettingId::kMcpBind) == std::string(kDefaultMcpBind));
-  CHECK(default_text(SettingId::kPortScanRange) ==
-        std::to_string(kDefaultPortScanFirst) + "-" + std::to_string(kDefaultPortScanLast));
-  CHECK(default_text(SettingId::kPortScan) == "false");
-  CHECK(default_text(SettingId::kLogLevel) == "info");
-  CHECK(default_text(SettingId::kApiUrl) == "unset (standalone)");
-  CHECK(default_mcp_bind_address().port == 9103);
 }
 
 }  // namespace

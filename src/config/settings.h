@@ -1,0 +1,171 @@
+// The settings table: every setting's name, flag, default and help line, and
+// the Config value the loaders fill in.
+//
+// Owns: the default constants, SettingId, the public description of each
+// setting (SettingInfo), where a value came from (ValueOrigin), and Config.
+// The per-setting parsing rules live in the same table (config/setting_table.h,
+// private to config/).
+// Must not: read the environment or files (config/load does), format operator
+// text (config/operator_text does), resolve names or open sockets.
+// Threading: the table is built once on first use (a function-local static,
+// thread-safe in C++11) and read-only after; Config is a plain value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/log.h"
+#include "http/limits.h"
+#include "net/address.h"
+
+namespace sigma::config {
+
+// Defaults. Each is stated once here (the HTTP limits once in http/limits.h)
+// and once in sigma-agent(8); the unit test that keeps the page in step reads
+// the settings table, not these names.
+inline constexpr std::string_view kDefaultConfigPath = "/etc/default/sigma-agent";
+inline constexpr int64_t kDefaultIntervalSeconds = 60;
+inline constexpr uint16_t kDefaultSshPort = 22;
+inline constexpr uint16_t kDefaultMetricsPort = 9102;
+inline constexpr std::string_view kDefaultMetricsBind = "0.0.0.0";
+inline constexpr bool kDefaultPortScan = false;
+inline constexpr uint16_t kDefaultPortScanFirst = 10000;
+inline constexpr uint16_t kDefaultPortScanLast = 30000;
+inline constexpr int64_t kDefaultPortScanIntervalSeconds = 60;
+inline constexpr std::string_view kDefaultHostProc = "/proc";
+inline constexpr bool kDefaultMcpEnabled = true;
+inline constexpr std::string_view kDefaultMcpBind = "127.0.0.1:9103";
+inline constexpr LogLevel kDefaultLogLevel = LogLevel::kInfo;
+inline constexpr int64_t kDefaultToolTimeoutSeconds = 30;
+inline constexpr int kDefaultWorkerThreads = 2;
+inline constexpr int64_t kDefaultPortReserveSeconds = 30;
+
+// One identifier per setting; the order is the order of --help, --check-config
+// and the man page.
+enum class SettingId {
+  kApiUrl,
+  kApiKey,
+  kApiKeyFile,
+  kInterval,
+  kHostname,
+  kAlias,
+  kSshPort,
+  kMetricsPort,
+  kMetricsBind,
+  kPortScan,
+  kPortScanRange,
+  kPortScanInterval,
+  kHostProc,
+  kMcpEnabled,
+  kMcpBind,
+  kMcpToken,
+  kMcpTokenFile,
+  kMcpAllowedOrigins,
+  kLogLevel,
+  kToolTimeout,
+  kHttpMaxHeaderBytes,
+  kHttpMaxBodyBytes,
+  kHttpHeaderTimeout,
+  kHttpIdleTimeout,
+  kHttpMaxConnections,
+  kWorkerThreads,
+  kPortReserveSeconds,
+};
+inline constexpr size_t kSettingCount = static_cast<size_t>(SettingId::kPortReserveSeconds) + 1;
+
+// The static description of one setting.
+struct SettingInfo {
+  SettingId id;
+  std::string_view env_name;    // "AGENT_INTERVAL"; also the config file key
+  std::string_view flag;        // "--interval"
+  std::string_view value_name;  // "SECONDS"; empty for a boolean
+  std::string_view summary;     // one line for --help
+  // How the default reads when it is "no value" ("unset (standalone)");
+  // empty when the default is a value rendered from the default Config.
+  std::string_view unset_text;
+  bool is_boolean;
+  bool is_secret;  // never printed: rendered as "(set, N bytes hidden)"
+};
+
+// Every setting, in SettingId order.
+const std::array<SettingInfo, kSettingCount>& all_settings();
+const SettingInfo& setting_info(SettingId id);
+// Lookup by environment name ("AGENT_INTERVAL") or flag ("--interval"); exact, case-sensitive.
+const SettingInfo* find_setting_by_env(std::string_view env_name);
+const SettingInfo* find_setting_by_flag(std::string_view flag);
+
+enum class Source { kDefault, kFile, kEnvironment, kFlag };
+
+// Where a value came from: the source plus the place ("/etc/default/sigma-agent:3",
+// "--interval", "AGENT_INTERVAL").
+struct ValueOrigin {
+  Source source = Source::kDefault;
+  std::string where;
+};
+// "default", "file /etc/default/sigma-agent:3", "environment", "flag --interval".
+std::string describe_origin(const ValueOrigin& origin);
+
+// An inclusive port range. Invariant after load(): 1 <= first <= last.
+struct PortRange {
+  uint16_t first = kDefaultPortScanFirst;
+  uint16_t last = kDefaultPortScanLast;
+};
+
+// kDefaultMcpBind, parsed.
+net::HostPort default_mcp_bind_address();
+
+// Effective settings. Fields start at the defaults above; load() fills them in.
+struct Config {
+  std::optional<std::string> api_url;  // "http://…", trailing '/' removed
+  // api_url, parsed by net::parse_http_url; set exactly when api_url is.
+  std::optional<net::HttpUrl> api_url_parsed;
+  std::optional<std::string> api_key;  // secret
+  std::optional<std::string> api_key_file;  // exists (checked at load); not read here
+  int64_t interval_s = kDefaultIntervalSeconds;
+  std::optional<std::string> hostname;  // unset: the system host name
+  std::optional<std::string> alias;
+  uint16_t ssh_port = kDefaultSshPort;
+  uint16_t metrics_port = kDefaultMetricsPort;  // 0 disables the metrics listener
+  std::string metrics_bind = std::string(kDefaultMetricsBind);  // host or IP, brackets removed
+  bool port_scan = kDefaultPortScan;
+  PortRange port_scan_range;
+  int64_t port_scan_interval_s = kDefaultPortScanIntervalSeconds;
+  std::string host_proc = std::string(kDefaultHostProc);
+  bool mcp_enabled = kDefaultMcpEnabled;
+  std::string mcp_bind = std::string(kDefaultMcpBind);  // as written
+  net::HostPort mcp_bind_address = default_mcp_bind_address();  // mcp_bind, parsed
+  std::optional<std::string> mcp_token;  // secret
+  std::optional<std::string> mcp_token_file;  // exists (checked at load); not read here
+  // Serialized origins ("http://localhost:6274"), scheme and host lower-cased.
+  // Empty: the default policy, any origin whose host is loopback (localhost,
+  // 127.0.0.0/8, [::1]) on any port; the auth module applies it.
+  std::vector<std::string> mcp_allowed_origins;
+  LogLevel log_level = kDefaultLogLevel;
+  int64_t tool_timeout_s = kDefaultToolTimeoutSeconds;  // a tool call's deadline
+  size_t http_max_header_bytes = http::kDefaultMaxHeaderBytes;
+  size_t http_max_body_bytes = http::kDefaultMaxBodyBytes;
+  int64_t http_header_timeout_s = http::kDefaultHeaderTimeoutSeconds;
+  int64_t http_idle_timeout_s = http::kDefaultIdleTimeoutSeconds;
+  size_t http_max_connections = http::kDefaultMaxConnections;  // per listener
+  int worker_threads = kDefaultWorkerThreads;
+  int64_t port_reserve_s = kDefaultPortReserveSeconds;
+
+  // --stdio: serve MCP on stdin/stdout instead of HTTP. A command-line switch
+  // only, not an environment variable or file key: the shared config file
+  // must not turn the daemon into a stdio process under its supervisor.
+  bool stdio = false;
+  // The config file actually read; empty when none was.
+  std::string config_file;
+  // Where each setting's value came from, indexed by SettingId.
+  std::array<ValueOrigin, kSettingCount> origins{};
+
+  const ValueOrigin& origin(SettingId id) const { return origins[static_cast<size_t>(id)]; }
+  bool is_set_by_operator(SettingId id) const { return origin(id).source != Source::kDefault; }
+};
+
+}  // namespace sigma::config
