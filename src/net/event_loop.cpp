@@ -91,6 +91,8 @@ struct EventLoop::Impl {
   // Timers ordered by (deadline, id): equal deadlines fire in creation order.
   std::map<std::pair<int64_t, TimerId>, std::function<void()>> timers;
   std::unordered_map<TimerId, int64_t> timer_deadlines_ns;
+  // Periodic timers only: id -> period. A periodic timer keeps its id for life.
+  std::unordered_map<TimerId, int64_t> timer_periods_ns;
   TimerId next_timer_id = 1;
   int64_t armed_deadline_ns = -1;  // what the timerfd is set to; -1 = disarmed
 
@@ -171,10 +173,28 @@ struct EventLoop::Impl {
         continue;
       }
       auto node = timers.extract({it->second, id});
-      timer_deadlines_ns.erase(it);
-      if (!node.empty() && node.mapped()) {
-        node.mapped()();
+      if (node.empty() || !node.mapped()) {
+        timer_deadlines_ns.erase(it);
+        continue;
       }
+      auto period = timer_periods_ns.find(id);
+      if (period == timer_periods_ns.end()) {
+        timer_deadlines_ns.erase(it);
+        node.mapped()();
+        continue;
+      }
+      // Re-arm before the callback runs, so the callback may cancel its own
+      // timer; a loop that fell behind skips the missed ticks instead of
+      // firing them back to back.
+      int64_t next = it->second + period->second;
+      if (next <= now) {
+        next = now + period->second;
+      }
+      it->second = next;
+      std::function<void()> callback = node.mapped();
+      node.key() = {next, id};
+      timers.insert(std::move(node));
+      callback();
     }
   }
 
@@ -332,6 +352,15 @@ TimerId EventLoop::add_timer(int64_t delay_ms, std::function<void()> callback) {
   return id;
 }
 
+TimerId EventLoop::add_periodic_timer(int64_t period_ms, std::function<void()> callback) {
+  if (period_ms < 1) {
+    period_ms = 1;
+  }
+  const TimerId id = add_timer(period_ms, std::move(callback));
+  impl_->timer_periods_ns.emplace(id, period_ms * 1000000);
+  return id;
+}
+
 void EventLoop::cancel_timer(TimerId id) {
   auto it = impl_->timer_deadlines_ns.find(id);
   if (it == impl_->timer_deadlines_ns.end()) {
@@ -339,6 +368,7 @@ void EventLoop::cancel_timer(TimerId id) {
   }
   impl_->timers.erase({it->second, id});
   impl_->timer_deadlines_ns.erase(it);
+  impl_->timer_periods_ns.erase(id);
   // The timerfd may stay armed for the cancelled deadline: that costs one
   // spurious wake-up, after which arm_timer() moves it to the next deadline.
 }

@@ -47,6 +47,10 @@ class EventLoop final {
 
   // One-shot timer after `delay_ms` (monotonic). Returns an id for cancel_timer.
   TimerId add_timer(int64_t delay_ms, std::function<void()> callback);
+  // Repeating timer: first after `period_ms`, then every `period_ms` (values
+  // below 1 count as 1) until cancel_timer(). Ticks missed while the loop was
+  // busy are skipped, not replayed. The callback may cancel its own timer.
+  TimerId add_periodic_timer(int64_t period_ms, std::function<void()> callback);
   // Cancelling an unknown or already-fired id is a no-op. Safe inside callbacks.
   void cancel_timer(TimerId id);
 

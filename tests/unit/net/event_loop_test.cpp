@@ -249,6 +249,55 @@ TEST_CASE("a timer callback may add timers that fire later") {
   CHECK(ticks == 5);
 }
 
+TEST_CASE("a periodic timer fires repeatedly with one id until it cancels itself") {
+  auto loop = make_loop();
+  int ticks = 0;
+  TimerId id = 0;
+  id = loop->add_periodic_timer(2, [&] {
+    if (++ticks == 4) {
+      loop->cancel_timer(id);
+      // Give a cancelled periodic timer the chance to fire again before stopping.
+      loop->add_timer(20, [&] { loop->stop(); });
+    }
+  });
+  add_watchdog(*loop);
+  loop->run();
+  CHECK(ticks == 4);
+}
+
+TEST_CASE("a periodic timer cancelled by another timer stops ticking") {
+  auto loop = make_loop();
+  int ticks = 0;
+  TimerId periodic = loop->add_periodic_timer(1, [&] { ++ticks; });
+  loop->add_timer(15, [&] {
+    loop->cancel_timer(periodic);
+    int seen = ticks;
+    loop->add_timer(20, [&, seen] {
+      CHECK(ticks == seen);
+      loop->stop();
+    });
+  });
+  add_watchdog(*loop);
+  loop->run();
+  CHECK(ticks >= 1);
+}
+
+TEST_CASE("a periodic timer that fell behind skips the missed ticks") {
+  auto loop = make_loop();
+  int ticks = 0;
+  loop->add_periodic_timer(5, [&] {
+    ++ticks;
+    if (ticks == 1) {
+      // Block the loop for ten periods: the next tick comes once, not ten times.
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      loop->add_timer(1, [&] { loop->add_timer(1, [&] { loop->stop(); }); });
+    }
+  });
+  add_watchdog(*loop);
+  loop->run();
+  CHECK(ticks <= 2);
+}
+
 TEST_CASE("post from another thread runs on the loop thread in order") {
   auto loop = make_loop();
   const auto loop_thread = std::this_thread::get_id();
