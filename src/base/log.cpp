@@ -98,8 +98,10 @@ void log_init_from_environment() {
 
 void log_set_fd(int fd) { g_fd.store(fd); }
 
-std::string format_log_line(LogLevel level, std::string_view message,
-                            std::initializer_list<LogField> fields, bool journal_prefix) {
+namespace {
+
+std::string format_fields(LogLevel level, std::string_view message, const LogField* first, const LogField* last,
+                          bool journal_prefix) {
   std::string line;
   line.reserve(96);
   if (journal_prefix) {
@@ -111,24 +113,39 @@ std::string format_log_line(LogLevel level, std::string_view message,
   line.append(log_level_name(level));
   line.append(" msg=");
   append_value(line, message);
-  for (const LogField& f : fields) {
+  for (const LogField* f = first; f != last; ++f) {
     line.push_back(' ');
-    line.append(f.key);
+    line.append(f->key);
     line.push_back('=');
-    append_value(line, f.value);
+    append_value(line, f->value);
   }
   line.push_back('\n');
   return line;
 }
 
-void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+void write_line(LogLevel level, std::string_view message, const LogField* first, const LogField* last) {
   if (static_cast<int>(level) < g_min_level.load()) {
     return;
   }
-  std::string line = format_log_line(level, message, fields, g_journal.load());
+  std::string line = format_fields(level, message, first, last, g_journal.load());
   // One write so concurrent lines stay whole; stderr is unbuffered anyway.
   ssize_t ignored = ::write(g_fd.load(), line.data(), line.size());
   (void)ignored;
+}
+
+}  // namespace
+
+std::string format_log_line(LogLevel level, std::string_view message, std::initializer_list<LogField> fields,
+                            bool journal_prefix) {
+  return format_fields(level, message, fields.begin(), fields.end(), journal_prefix);
+}
+
+void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+  write_line(level, message, fields.begin(), fields.end());
+}
+
+void log(LogLevel level, std::string_view message, const std::vector<LogField>& fields) {
+  write_line(level, message, fields.data(), fields.data() + fields.size());
 }
 
 }  // namespace sigma

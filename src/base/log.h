@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sigma {
 
@@ -34,6 +35,8 @@ void log_init_from_environment();
 void log_set_fd(int fd);
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+// For fields assembled at run time.
+void log(LogLevel level, std::string_view message, const std::vector<LogField>& fields);
 inline void log_debug(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::kDebug, m, f); }
 inline void log_info(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::kInfo, m, f); }
 inline void log_warn(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::kWarn, m, f); }
