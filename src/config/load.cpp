@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -193,6 +194,50 @@ void parse_config_file(Loader& loader, const std::string& path, std::string_view
   }
 }
 
+// "--mcp-enabled false": a boolean flag never takes the next word, so that
+// word arrives here as a stray argument. Say how to write what was meant.
+std::string boolean_value_hint(const std::vector<std::string>& args, size_t i) {
+  if (i == 0 || !parse_boolean(args[i])) {
+    return {};
+  }
+  const std::string& previous = args[i - 1];
+  if (previous.find('=') != std::string::npos) {
+    return {};
+  }
+  const SettingInfo* info = find_setting_by_flag(previous);
+  if (info == nullptr || !info->is_boolean) {
+    return {};
+  }
+  return "; " + previous + " is a boolean flag: write " + previous + "=" + args[i];
+}
+
+// A variable named like a setting but unknown (AGENT_MCP_TOKNE) is a typo
+// the operator will not otherwise notice: the environment is shared with
+// everything else, so this is a warning, where a config file key is an error.
+void warn_unknown_environment(Loader& loader, const Environment& env) {
+  for (const std::string& name : env.names()) {
+    if (name.rfind("AGENT_", 0) != 0 && name.rfind("SIGMA_", 0) != 0) {
+      continue;
+    }
+    if (find_setting_by_env(name) != nullptr) {
+      continue;
+    }
+    loader.warn("unknown environment variable " + name + " ignored" + did_you_mean(name, NameKind::kEnvironment));
+  }
+}
+
+// A path the daemon reads later must exist now, so --check-config and the
+// start report it rather than the first tool call or control-plane request.
+void check_exists(Loader& loader, const Environment& env, SettingId id, const std::string& path, const char* what) {
+  const Config& c = loader.result.config;
+  if (!c.is_set_by_operator(id) || env.file_exists(path)) {
+    return;
+  }
+  const SettingInfo& info = setting_info(id);
+  loader.bad_config(std::string(info.env_name) + "=" + quote(path) + " (from " + describe_origin(c.origin(id)) +
+                    "): no such " + what);
+}
+
 struct CommandLine {
   std::vector<Assignment> flags;
   std::optional<std::string> config_path;
@@ -218,7 +263,7 @@ CommandLine parse_args(Loader& loader, const std::vector<std::string>& args) {
       if (arg.size() >= 2 && arg.front() == '-') {
         loader.usage("unknown option " + arg + did_you_mean(arg, NameKind::kFlag));
       } else {
-        loader.usage("unexpected argument " + quote(arg));
+        loader.usage("unexpected argument " + quote(arg) + boolean_value_hint(args, i));
       }
       continue;
     }
@@ -341,6 +386,14 @@ Environment system_environment() {
     return data;
   };
   env.file_exists = [](const std::string& path) { return ::access(path.c_str(), F_OK) == 0; };
+  env.names = [] {
+    std::vector<std::string> names;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+      const char* eq = std::strchr(*e, '=');
+      names.emplace_back(*e, eq != nullptr ? static_cast<size_t>(eq - *e) : std::strlen(*e));
+    }
+    return names;
+  };
   return env;
 }
 
@@ -388,9 +441,14 @@ LoadResult load(const std::vector<std::string>& args, const Environment& env) {
   for (const Assignment& a : cl.flags) {
     loader.apply(a);
   }
+  warn_unknown_environment(loader, env);
 
   check_exclusive(loader, SettingId::kMcpToken, SettingId::kMcpTokenFile);
   check_exclusive(loader, SettingId::kApiKey, SettingId::kApiKeyFile);
+  if (loader.result.config.api_key_file) {
+    check_exists(loader, env, SettingId::kApiKeyFile, *loader.result.config.api_key_file, "file");
+  }
+  check_exists(loader, env, SettingId::kHostProc, loader.result.config.host_proc, "directory");
   constexpr size_t kMinTokenBytes = 16;
   const Config& c = loader.result.config;
   if (c.mcp_token && c.mcp_token->size() < kMinTokenBytes) {

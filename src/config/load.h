@@ -46,6 +46,9 @@ struct Environment {
   // Failure message begins with the path ("/x: No such file or directory").
   std::function<Result<std::string>(const std::string& path)> read_file;
   std::function<bool(const std::string& path)> file_exists;
+  // The names of every variable in the environment (to warn about unknown
+  // AGENT_* and SIGMA_* names, which getenv alone cannot find).
+  std::function<std::vector<std::string>()> names;
 };
 
 // The real environment (::getenv, open/read, access).

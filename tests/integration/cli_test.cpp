@@ -74,3 +74,26 @@ TEST_CASE("--check-config masks secrets and reports the MCP bind decision") {
   CHECK(r.exit_code != 0);
   CHECK((r.out + r.err).find("AGENT_MCP_TOKEN") != std::string::npos);
 }
+
+TEST_CASE("--check-config --stdio does not judge a listener it will not open") {
+  RunResult r = run_agent({"--config=/dev/null", "--check-config", "--stdio", "--mcp-bind=0.0.0.0:9103"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("--stdio") != std::string::npos);
+  CHECK((r.out + r.err).find("refused") == std::string::npos);
+}
+
+TEST_CASE("an unknown AGENT_ variable is a warning naming it and the likely setting") {
+  RunResult r = run_agent({"--config=/dev/null", "--check-config"}, {{"AGENT_MCP_TOKN", "x"}});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("AGENT_MCP_TOKN") != std::string::npos);
+  CHECK(r.err.find("AGENT_MCP_TOKEN") != std::string::npos);
+  CHECK(r.err.find("\"x\"") == std::string::npos);
+}
+
+TEST_CASE("a key file that does not exist fails at start naming the variable") {
+  RunResult r = run_agent({"--config=/dev/null", "--check-config"},
+                          {{"SIGMA_API_KEY_FILE", "/nonexistent/sigma-key"}});
+  CHECK(r.exit_code == 78);
+  CHECK(r.err.find("SIGMA_API_KEY_FILE") != std::string::npos);
+  CHECK(r.err.find("/nonexistent/sigma-key") != std::string::npos);
+}

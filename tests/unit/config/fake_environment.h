@@ -35,6 +35,13 @@ struct Fake {
       return it->second;
     };
     e.file_exists = [this](const std::string& path) { return files.count(path) != 0; };
+    e.names = [this] {
+      std::vector<std::string> names;
+      for (const auto& [name, value] : env) {
+        names.push_back(name);
+      }
+      return names;
+    };
     return e;
   }
 

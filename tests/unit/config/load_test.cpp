@@ -162,7 +162,9 @@ TEST_CASE("a boolean flag alone means true and never consumes the next argument"
   r = fake.load({"--port-scan", "false"});
   CHECK(r.exit_code == kExitUsage);
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0] == "unexpected argument \"false\"");
+  CHECK(r.errors[0] ==
+        "unexpected argument \"false\"; --port-scan is a boolean flag: write "
+        "--port-scan=false");
 
   r = fake.load({"--mcp-enabled=no", "--port-scan", "--interval", "9"});
   CHECK(r.exit_code == kExitOk);
@@ -547,16 +549,51 @@ TEST_CASE("the duplicate key's later line wins") {
   CHECK(r.config.interval_s == 6);
 }
 
-TEST_CASE("unknown names in the environment are not reported") {
+TEST_CASE("an unknown AGENT_ or SIGMA_ variable is a warning naming the closest setting; others are ignored") {
   Fake fake;
   fake.env["AGENT_INTRVAL"] = "5";
   fake.env["SIGMA_WHATEVER"] = "x";
   fake.env["PATH"] = "/bin";
+  fake.env["AGENTX"] = "not ours";
   LoadResult r = fake.load({});
   CHECK(r.exit_code == kExitOk);
   CHECK(r.errors.empty());
-  CHECK(r.warnings.empty());
+  REQUIRE(r.warnings.size() == 2);
+  const std::string all = joined(r.warnings);
+  CHECK(contains(all, "unknown environment variable AGENT_INTRVAL ignored (did you mean AGENT_INTERVAL?)"));
+  CHECK(contains(all, "unknown environment variable SIGMA_WHATEVER ignored\n"));
+  CHECK(!contains(all, "PATH"));
+  CHECK(!contains(all, "AGENTX"));
+  CHECK(!contains(all, "\"5\""));  // the value is never shown: it may be a secret
   CHECK(r.config.interval_s == 60);
+}
+
+TEST_CASE("a boolean flag followed by a separate value says to join them with '='") {
+  LoadResult r = Fake{}.load({"--mcp-enabled", "false"});
+  CHECK(r.exit_code == kExitUsage);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0] ==
+        "unexpected argument \"false\"; --mcp-enabled is a boolean flag: write --mcp-enabled=false");
+  // A stray word that is not a boolean, or after a flag that takes values, gets no hint.
+  r = Fake{}.load({"--mcp-enabled", "later"});
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0] == "unexpected argument \"later\"");
+}
+
+TEST_CASE("an API key file or host /proc that does not exist is a configuration error naming the setting") {
+  Fake fake;
+  LoadResult r = fake.load({"--api-key-file=/etc/sigma-agent/missing-key", "--host-proc=/host/proc"});
+  CHECK(r.exit_code == kExitConfig);
+  REQUIRE(r.errors.size() == 2);
+  const std::string all = joined(r.errors);
+  CHECK(contains(all, "SIGMA_API_KEY_FILE=\"/etc/sigma-agent/missing-key\" (from flag --api-key-file): no such file"));
+  CHECK(contains(all, "AGENT_HOST_PROC=\"/host/proc\" (from flag --host-proc): no such directory"));
+  fake.files["/etc/sigma-agent/missing-key"] = "k";
+  fake.files["/host/proc"] = "";
+  r = fake.load({"--api-key-file=/etc/sigma-agent/missing-key", "--host-proc=/host/proc"});
+  CHECK(r.exit_code == kExitOk);
+  // The default /proc is not checked: it is the running kernel's.
+  CHECK(Fake{}.load({}).exit_code == kExitOk);
 }
 
 TEST_CASE("the default config file is read only when it exists; a named one must exist") {
