@@ -11,23 +11,41 @@
 namespace sigma {
 
 // A success, or a failure with a message that begins with its context
-// ("/proc/meminfo: No such file or directory").
+// ("/proc/meminfo: No such file or directory") and a code that tells a caller
+// whether trying the same thing again later may succeed.
 class [[nodiscard]] Status final {
  public:
+  enum class Code {
+    kOk,
+    kError,        // a failure that repeats if retried as is (bad input, refused, malformed)
+    kUnavailable,  // the peer or resource is not there now: refused, reset, cut short
+    kDeadlineExceeded,  // the time allowed ran out first
+  };
+
   Status() = default;  // ok
   static Status ok() { return Status(); }
-  static Status error(std::string message) { return Status(std::move(message), true); }
-  // Builds "context: strerror(errnum)".
+  static Status error(std::string message) { return Status(Code::kError, std::move(message)); }
+  // Retryable failures (is_retryable()).
+  static Status unavailable(std::string message) { return Status(Code::kUnavailable, std::move(message)); }
+  static Status deadline_exceeded(std::string message) {
+    return Status(Code::kDeadlineExceeded, std::move(message));
+  }
+  // Builds "context: strerror(errnum)" (code kError).
   static Status from_errno(const std::string& context, int errnum);
 
-  bool is_ok() const { return !failed_; }
-  explicit operator bool() const { return !failed_; }
+  bool is_ok() const { return code_ == Code::kOk; }
+  explicit operator bool() const { return is_ok(); }
+  Code code() const { return code_; }
+  // True for kUnavailable and kDeadlineExceeded: the same call may succeed
+  // later, so a caller with a retry policy may try again (with backoff).
+  bool is_retryable() const { return code_ == Code::kUnavailable || code_ == Code::kDeadlineExceeded; }
+  bool is_deadline_exceeded() const { return code_ == Code::kDeadlineExceeded; }
   const std::string& message() const { return message_; }
 
  private:
-  Status(std::string message, bool failed) : message_(std::move(message)), failed_(failed) {}
+  Status(Code code, std::string message) : message_(std::move(message)), code_(code) {}
   std::string message_;
-  bool failed_ = false;
+  Code code_ = Code::kOk;
 };
 
 // Either a T or a failed Status.

@@ -1,5 +1,6 @@
 #include "http/parser.h"
 
+#include <cstdint>
 #include <cstring>
 #include <optional>
 
@@ -41,21 +42,32 @@ bool is_forbidden_head_byte(unsigned char c) {
   return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F;
 }
 
+// The reasons of the byte checks, worded for the side whose head it is.
+struct HeadWords {
+  std::string_view bare_lf;
+  std::string_view bare_cr;
+  std::string_view control;
+};
+constexpr HeadWords kRequestWords{"bare LF in request head", "bare CR in request head",
+                                  "control character in request head"};
+constexpr HeadWords kResponseWords{"bare LF in response head", "bare CR in response head",
+                                   "control character in response head"};
+
 // Checks one byte of the head at `i` for bare CR, bare LF and controls.
 // Returns an error reason, or an empty view when the byte is acceptable (or
 // when a CR is the last byte available, which is not yet decidable).
-std::string_view check_head_byte(std::string_view buf, size_t i) {
+std::string_view check_head_byte(std::string_view buf, size_t i, const HeadWords& words = kRequestWords) {
   unsigned char c = byte_at(buf, i);
   if (c == '\n') {
     if (i == 0 || buf[i - 1] != '\r') {
-      return "bare LF in request head";  // RFC 9112 §2.2: CRLF only (see parser.h)
+      return words.bare_lf;  // RFC 9112 §2.2: CRLF only (see parser.h)
     }
   } else if (c == '\r') {
     if (i + 1 < buf.size() && buf[i + 1] != '\n') {
-      return "bare CR in request head";  // RFC 9112 §2.2
+      return words.bare_cr;  // RFC 9112 §2.2
     }
   } else if (is_forbidden_head_byte(c)) {
-    return "control character in request head";
+    return words.control;
   }
   return {};
 }
@@ -111,6 +123,56 @@ bool is_acceptable_target_form(std::string_view target) {
     }
   }
   return false;
+}
+
+// Parses *( field-line CRLF ) CRLF (RFC 9112 §5) from buf[pos, end), where
+// buf[end-2, end) is the final CRLF, into headers[0, count).
+ParseResult parse_field_lines(std::string_view buf, size_t pos, size_t end, const HeadWords& words,
+                              std::array<HeaderField, kMaxHeaders>& headers, size_t& count) {
+  count = 0;
+  while (pos < end - 2) {
+    size_t eol = pos;
+    while (eol < end && buf[eol] != '\r') {
+      ++eol;
+    }
+    if (eol + 1 >= end || buf[eol + 1] != '\n') {
+      return bad_request(words.bare_cr);
+    }
+    char first = buf[pos];
+    if (first == ' ' || first == '\t') {
+      return bad_request("obsolete line folding");  // RFC 9112 §5.2
+    }
+    size_t name_end = pos;
+    while (name_end < eol && is_token_char(buf[name_end])) {
+      ++name_end;
+    }
+    if (name_end == pos) {
+      return bad_request("invalid header field name");
+    }
+    if (name_end == eol || buf[name_end] != ':') {
+      if (buf[name_end] == ' ' || buf[name_end] == '\t') {
+        return bad_request("whitespace before colon in header field");  // RFC 9112 §5.1
+      }
+      return bad_request("invalid header field name");
+    }
+    for (size_t i = name_end + 1; i < eol; ++i) {
+      if (!is_field_value_byte(byte_at(buf, i))) {
+        return bad_request("invalid byte in header field value");
+      }
+    }
+    if (count == kMaxHeaders) {
+      return error(431, "too many header fields");  // RFC 6585 §5
+    }
+    HeaderField& field = headers[count++];
+    field.name = buf.substr(pos, name_end - pos);
+    field.value = trim_ows(buf.substr(name_end + 1, eol - name_end - 1));
+    pos = eol + 2;
+  }
+
+  ParseResult r;
+  r.state = ParseState::kComplete;
+  r.consumed = end;
+  return r;
 }
 
 // Parses a complete head in buf[start, end), where buf[end-4, end) is the
@@ -176,50 +238,7 @@ ParseResult parse_complete_head(std::string_view buf, size_t start, size_t end, 
   head.minor_version = version[7] - '0';
   pos = line_end + 2;
 
-  // --- *( field-line CRLF ) CRLF (RFC 9112 §5)
-  while (pos < end - 2) {
-    size_t eol = pos;
-    while (eol < end && buf[eol] != '\r') {
-      ++eol;
-    }
-    if (eol + 1 >= end || buf[eol + 1] != '\n') {
-      return bad_request("bare CR in request head");
-    }
-    char first = buf[pos];
-    if (first == ' ' || first == '\t') {
-      return bad_request("obsolete line folding");  // RFC 9112 §5.2
-    }
-    size_t name_end = pos;
-    while (name_end < eol && is_token_char(buf[name_end])) {
-      ++name_end;
-    }
-    if (name_end == pos) {
-      return bad_request("invalid header field name");
-    }
-    if (name_end == eol || buf[name_end] != ':') {
-      if (buf[name_end] == ' ' || buf[name_end] == '\t') {
-        return bad_request("whitespace before colon in header field");  // RFC 9112 §5.1
-      }
-      return bad_request("invalid header field name");
-    }
-    for (size_t i = name_end + 1; i < eol; ++i) {
-      if (!is_field_value_byte(byte_at(buf, i))) {
-        return bad_request("invalid byte in header field value");
-      }
-    }
-    if (head.header_count == kMaxHeaders) {
-      return error(431, "too many header fields");  // RFC 6585 §5
-    }
-    HeaderField& field = head.headers[head.header_count++];
-    field.name = buf.substr(pos, name_end - pos);
-    field.value = trim_ows(buf.substr(name_end + 1, eol - name_end - 1));
-    pos = eol + 2;
-  }
-
-  ParseResult r;
-  r.state = ParseState::kComplete;
-  r.consumed = end;
-  return r;
+  return parse_field_lines(buf, pos, end, kRequestWords, head.headers, head.header_count);
 }
 
 }  // namespace
@@ -238,8 +257,11 @@ bool is_token_char(char ch) {
   }
 }
 
-const HeaderField* RequestHead::find(std::string_view name) const {
-  for (size_t i = 0; i < header_count; ++i) {
+namespace {
+
+const HeaderField* find_field(const std::array<HeaderField, kMaxHeaders>& headers, size_t count,
+                              std::string_view name) {
+  for (size_t i = 0; i < count; ++i) {
     if (iequals(headers[i].name, name)) {
       return &headers[i];
     }
@@ -247,15 +269,29 @@ const HeaderField* RequestHead::find(std::string_view name) const {
   return nullptr;
 }
 
-size_t RequestHead::count(std::string_view name) const {
+size_t count_fields(const std::array<HeaderField, kMaxHeaders>& headers, size_t count, std::string_view name) {
   size_t n = 0;
-  for (size_t i = 0; i < header_count; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     if (iequals(headers[i].name, name)) {
       ++n;
     }
   }
   return n;
 }
+
+}  // namespace
+
+const HeaderField* RequestHead::find(std::string_view name) const {
+  return find_field(headers, header_count, name);
+}
+
+size_t RequestHead::count(std::string_view name) const { return count_fields(headers, header_count, name); }
+
+const HeaderField* ResponseHead::find(std::string_view name) const {
+  return find_field(headers, header_count, name);
+}
+
+size_t ResponseHead::count(std::string_view name) const { return count_fields(headers, header_count, name); }
 
 // Every early rejection below is a property of a prefix that no later byte can
 // undo, and the checks run in the order of the byte positions that trigger
@@ -516,6 +552,179 @@ Framing framing_for(const RequestHead& head, uint64_t max_body_bytes) {
     f.expect_continue = expect_continue;
   }
   return f;
+}
+
+// --- The client half: response heads (RFC 9112 §4, §6.3).
+
+namespace {
+
+// Every response error is reported with the status a gateway would answer.
+constexpr int kBadUpstreamStatus = 502;  // RFC 9110 §15.6.3
+
+ParseResult bad_response(std::string_view reason) { return error(kBadUpstreamStatus, reason); }
+
+// Content-Length values above this are refused whatever the limit, so no
+// signed 64-bit arithmetic downstream (off_t, ssize_t) can overflow on them.
+constexpr uint64_t kMaxContentLength = static_cast<uint64_t>(INT64_MAX);
+
+constexpr std::string_view kVersionPrefix = "HTTP/1.";
+
+// RFC 9112 §6.1 and §6.3: decides head.body and head.content_length from the
+// fields. Returns an error reason, or an empty view.
+std::string_view decide_response_framing(const ResponseLimits& limits, ResponseHead& head) {
+  size_t content_length_count = 0;
+  uint64_t content_length = 0;
+  bool has_transfer_encoding = false;
+  size_t chunked_count = 0;
+  bool chunked_is_last = false;
+  bool has_other_coding = false;
+
+  for (size_t i = 0; i < head.header_count; ++i) {
+    const HeaderField& field = head.headers[i];
+    if (iequals(field.name, "content-length")) {
+      for (char c : field.value) {
+        if (!is_digit(c)) {
+          return "invalid Content-Length";  // RFC 9112 §6.3 item 5; lists included
+        }
+      }
+      std::optional<uint64_t> value = parse_u64(field.value);
+      if (!value || *value > kMaxContentLength) {
+        return "invalid Content-Length";  // empty, or beyond 2^63-1
+      }
+      // RFC 9110 §8.6 lets a recipient accept repeats of one value; differing
+      // values leave the framing undecidable.
+      if (content_length_count > 0 && *value != content_length) {
+        return "conflicting Content-Length values";
+      }
+      content_length = *value;
+      ++content_length_count;
+    } else if (iequals(field.name, "transfer-encoding")) {
+      has_transfer_encoding = true;
+      for_each_list_element(field.value, [&](std::string_view coding) {
+        if (iequals(coding, "chunked")) {
+          ++chunked_count;
+          chunked_is_last = true;
+        } else {
+          has_other_coding = true;
+          chunked_is_last = false;
+        }
+      });
+    }
+  }
+
+  if (has_transfer_encoding) {
+    // RFC 9112 §6.1: with Content-Length, or in HTTP/1.0, the framing is faulty.
+    if (content_length_count > 0) {
+      return "both Content-Length and Transfer-Encoding";
+    }
+    if (head.minor_version == 0) {
+      return "Transfer-Encoding in an HTTP/1.0 response";
+    }
+    // RFC 9112 §6.3 item 4 would read a body whose final coding is not
+    // chunked until close; no other coding can be decoded here, so refuse.
+    if (has_other_coding || chunked_count != 1 || !chunked_is_last) {
+      return "unsupported transfer coding";
+    }
+    head.body = ResponseBody::kChunked;
+  } else if (content_length_count > 0) {
+    if (content_length > limits.max_body_bytes) {
+      return "Content-Length exceeds the response body limit";
+    }
+    head.body = ResponseBody::kContentLength;
+    head.content_length = content_length;
+  } else {
+    head.body = ResponseBody::kUntilClose;  // RFC 9112 §6.3 item 8
+  }
+
+  // RFC 9112 §6.3 items 1 and 2: no body, whatever the fields said (they
+  // were still checked: a server that sends a bad one is not trusted).
+  if (head.status / 100 == 1 || head.status == 204 || head.status == 304) {
+    head.body = ResponseBody::kNone;
+    head.content_length = 0;
+  }
+  return {};
+}
+
+// Parses a complete response head in buf[0, end), where buf[end-4, end) is
+// the terminating CRLF CRLF.
+ParseResult parse_complete_response(std::string_view buf, size_t end, const ResponseLimits& limits,
+                                    ResponseHead& head) {
+  head.header_count = 0;
+  head.body = ResponseBody::kNone;
+  head.content_length = 0;
+
+  // status-line = HTTP-version SP status-code SP [ reason-phrase ]
+  size_t line_end = 0;
+  while (line_end < end && buf[line_end] != '\r') {
+    ++line_end;
+  }
+  std::string_view line = buf.substr(0, line_end);
+  if (line.size() < 12 || line.substr(0, kVersionPrefix.size()) != kVersionPrefix || !is_digit(line[7]) ||
+      line[8] != ' ') {
+    return bad_response("malformed status line");
+  }
+  if (line[7] != '0' && line[7] != '1') {
+    return bad_response("unsupported HTTP version in status line");
+  }
+  head.minor_version = line[7] - '0';
+  // RFC 9110 §15: three digits, the first 1 to 5. The SP after them is
+  // required by the grammar, but "HTTP/1.1 204" alone is unambiguous and
+  // sent by some servers, so an empty reason may go without it.
+  if (!is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) || (line.size() > 12 && line[12] != ' ')) {
+    return bad_response("invalid status code");
+  }
+  head.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+  if (head.status < 100 || head.status > 599) {
+    return bad_response("invalid status code");
+  }
+  head.reason = line.size() > 13 ? line.substr(13) : std::string_view();
+  if (line_end + 1 >= end || buf[line_end + 1] != '\n') {
+    return bad_response(kResponseWords.bare_cr);
+  }
+
+  ParseResult r = parse_field_lines(buf, line_end + 2, end, kResponseWords, head.headers, head.header_count);
+  if (r.state == ParseState::kError) {
+    return bad_response(r.reason);
+  }
+  std::string_view reason = decide_response_framing(limits, head);
+  if (!reason.empty()) {
+    return bad_response(reason);
+  }
+  return r;
+}
+
+}  // namespace
+
+// As parse_request_head: every early rejection is a property of a prefix no
+// later byte can undo, so whole and split deliveries get the same verdict.
+ParseResult parse_response_head(std::string_view buf, size_t previous_length, const ResponseLimits& limits,
+                                ResponseHead& head) {
+  const size_t n = buf.size();
+  if (previous_length > n) {
+    previous_length = 0;
+  }
+  // Garbage (a TLS alert, an SSH banner, HTML) fails on its first bytes
+  // instead of waiting for a blank line that may never come.
+  const size_t prefix = n < kVersionPrefix.size() ? n : kVersionPrefix.size();
+  if (buf.substr(0, prefix) != kVersionPrefix.substr(0, prefix)) {
+    return bad_response("malformed status line");
+  }
+
+  size_t scan_from = previous_length >= 3 ? previous_length - 3 : 0;
+  const size_t scan_end = n < limits.max_header_bytes ? n : limits.max_header_bytes;
+  for (size_t i = scan_from; i < scan_end; ++i) {
+    std::string_view reason = check_head_byte(buf, i, kResponseWords);
+    if (!reason.empty()) {
+      return bad_response(reason);
+    }
+    if (buf[i] == '\n' && i >= 3 && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
+      return parse_complete_response(buf, i + 1, limits, head);
+    }
+  }
+  if (n > limits.max_header_bytes) {
+    return bad_response("response header block too large");
+  }
+  return incomplete();
 }
 
 }  // namespace sigma::http

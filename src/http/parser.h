@@ -1,12 +1,15 @@
-// HTTP/1.1 request-head parser and body-framing rules (RFC 9112, RFC 9110).
+// HTTP/1.1 request- and response-head parsers and body-framing rules (RFC 9112,
+// RFC 9110).
 //
 // Owns: turning the bytes of a request head into views (method, target,
 // version, header fields) and deciding, from those fields alone, how the body
-// is framed and whether the connection may persist.
+// is framed and whether the connection may persist; the same for the status
+// line and fields of a response head (the client half).
 // Must not: allocate, perform I/O, or include anything outside base/ and the
 // constants of http/limits.h (whose defaults the limits below take). The
 // caller owns the bytes; every string_view in a RequestHead points into them
-// and lives only as long as that buffer is neither modified nor moved.
+// and lives only as long as that buffer is neither modified nor moved (the
+// same holds for a ResponseHead).
 // Threading: pure functions over caller-owned data; safe from any thread.
 //
 // Line endings: only CRLF is accepted. RFC 9112 §2.2 lets a recipient accept
@@ -103,6 +106,59 @@ struct Framing {
 // limit (413 from Content-Length, before any body byte is read), keep-alive
 // and Expect.
 [[nodiscard]] Framing framing_for(const RequestHead& head, uint64_t max_body_bytes);
+
+// The body framing of a response, decided from its status and fields alone
+// (RFC 9112 §6.3). A response to HEAD has no body whatever its fields say:
+// the caller, who knows the method, applies that.
+enum class ResponseBody {
+  kNone,           // 1xx, 204 and 304 (RFC 9112 §6.3 items 1 and 2)
+  kContentLength,  // exactly content_length bytes (0 included)
+  kChunked,        // Transfer-Encoding: chunked, decoded by http/chunked
+  kUntilClose,     // neither field: the body ends when the server closes
+};
+
+struct ResponseHead {
+  int minor_version = 1;  // HTTP/1.<minor>: 0 or 1
+  int status = 0;         // 100..599
+  std::string_view reason;  // reason-phrase, possibly empty; never interpret it
+  std::array<HeaderField, kMaxHeaders> headers{};
+  size_t header_count = 0;
+  ResponseBody body = ResponseBody::kNone;
+  uint64_t content_length = 0;  // kContentLength only
+
+  // First field named `name` (ASCII case-insensitive), or nullptr.
+  const HeaderField* find(std::string_view name) const;
+  // Number of fields named `name`.
+  size_t count(std::string_view name) const;
+};
+
+struct ResponseLimits {
+  // Bytes from the first byte of the status line through the blank line.
+  size_t max_header_bytes = kDefaultMaxHeaderBytes;
+  // A Content-Length above this is refused before any body byte is read.
+  uint64_t max_body_bytes = kDefaultMaxBodyBytes;
+};
+
+// Parses the response head at the start of `buffer`, with the same resume
+// rule for `previous_length` as parse_request_head, and decides its framing.
+//
+// Success: kComplete with `head` filled (views into `buffer`); `consumed`
+// counts the head through its blank line; the body starts there.
+// kIncomplete: more bytes are needed; `head` is unspecified.
+// kError: `reason` says why (static text, safe to log) and `http_status` is
+// 502, what a gateway answers for an invalid upstream response (RFC 9110
+// §15.6.3). Refused: a first line that is not "HTTP/1.0" or "HTTP/1.1", SP and
+// a status code of three digits in 100..599; obs-fold, bare CR or LF,
+// controls, more than kMaxHeaders fields or a head over max_header_bytes; a
+// Content-Length that is not all digits, that differs between repeats, above
+// 2^63-1 or above max_body_bytes; Content-Length with Transfer-Encoding;
+// Transfer-Encoding in an HTTP/1.0 response or with a coding other than a
+// single final "chunked" (none other can be decoded here). Leading empty
+// lines are not skipped: a server never sends them. As in the request
+// parser, a prefix that is already wrong is refused at once.
+// REQUIRES: previous_length <= buffer.size() (larger values are treated as 0).
+[[nodiscard]] ParseResult parse_response_head(std::string_view buffer, size_t previous_length,
+                                              const ResponseLimits& limits, ResponseHead& head);
 
 // RFC 9110 §5.6.2 tchar.
 bool is_token_char(char c);

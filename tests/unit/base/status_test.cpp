@@ -79,3 +79,32 @@ TEST_CASE("a Result of Status-like text is not confused with an error") {
   CHECK(r.is_ok());
   CHECK(*r == "error: looks like one but is a value");
 }
+
+TEST_CASE("error and from_errno are not retryable; unavailable and deadline_exceeded are") {
+  CHECK_FALSE(Status::ok().is_retryable());
+  CHECK(Status::ok().code() == Status::Code::kOk);
+
+  const Status plain = Status::error("x: bad");
+  CHECK(plain.code() == Status::Code::kError);
+  CHECK_FALSE(plain.is_retryable());
+  CHECK_FALSE(Status::from_errno("x", ECONNREFUSED).is_retryable());
+
+  const Status refused = Status::unavailable("connect 127.0.0.1:1: Connection refused");
+  CHECK_FALSE(refused.is_ok());
+  CHECK(refused.code() == Status::Code::kUnavailable);
+  CHECK(refused.is_retryable());
+  CHECK_FALSE(refused.is_deadline_exceeded());
+  CHECK(refused.message() == "connect 127.0.0.1:1: Connection refused");
+
+  const Status late = Status::deadline_exceeded("GET /: deadline exceeded");
+  CHECK_FALSE(late.is_ok());
+  CHECK(late.is_retryable());
+  CHECK(late.is_deadline_exceeded());
+}
+
+TEST_CASE("a failed Result keeps the code of its Status") {
+  Result<int> r = Status::unavailable("peer: reset");
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.status().is_retryable());
+  CHECK(r.error() == "peer: reset");
+}
