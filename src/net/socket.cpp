@@ -1,13 +1,19 @@
 #include "net/socket.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
+
+#include "base/clock.h"
 
 namespace sigma::net {
 namespace {
@@ -178,6 +184,213 @@ Result<SocketAddress> local_address(int fd) {
     return Status::from_errno("getsockname", errno);
   }
   return address;
+}
+
+namespace {
+
+SocketAddress ipv4_address(const in_addr& addr, uint16_t port) {
+  SocketAddress address;
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(port);
+  sin.sin_addr = addr;
+  std::memcpy(&address.storage, &sin, sizeof(sin));
+  address.length = sizeof(sin);
+  return address;
+}
+
+SocketAddress ipv6_address(const in6_addr& addr, uint32_t scope_id, uint16_t port) {
+  SocketAddress address;
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(port);
+  sin6.sin6_addr = addr;
+  sin6.sin6_scope_id = scope_id;
+  std::memcpy(&address.storage, &sin6, sizeof(sin6));
+  address.length = sizeof(sin6);
+  return address;
+}
+
+bool iequals_ascii(const std::string& a, const char* b) {
+  size_t n = std::strlen(b);
+  if (a.size() != n) {
+    return false;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (c != b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The addresses to try for host:port, numeric and localhost without NSS.
+Result<std::vector<SocketAddress>> resolve_for_connect(const std::string& host, uint16_t port,
+                                                       const std::string& where) {
+  std::vector<SocketAddress> out;
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    out.push_back(ipv4_address(v4, port));
+    return out;
+  }
+  const size_t percent = host.find('%');
+  const std::string bare = host.substr(0, percent);
+  if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
+    uint32_t scope = 0;
+    if (percent != std::string::npos) {
+      scope = if_nametoindex(host.c_str() + percent + 1);
+      if (scope == 0) {
+        return Status::error(where + ": unknown IPv6 zone");
+      }
+    }
+    out.push_back(ipv6_address(v6, scope, port));
+    return out;
+  }
+  if (iequals_ascii(host, "localhost")) {
+    v4.s_addr = htonl(INADDR_LOOPBACK);
+    out.push_back(ipv4_address(v4, port));
+    out.push_back(ipv6_address(in6addr_loopback, 0, port));
+    return out;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+  if (rc != 0) {
+    const char* why = rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc);
+    // EAI_AGAIN: the resolver could not answer now; a later try may succeed.
+    if (rc == EAI_AGAIN) {
+      return Status::unavailable(where + ": " + why);
+    }
+    return Status::error(where + ": " + why);
+  }
+  for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    if (ai->ai_addr == nullptr || ai->ai_addrlen > sizeof(sockaddr_storage)) {
+      continue;
+    }
+    SocketAddress address;
+    std::memcpy(&address.storage, ai->ai_addr, ai->ai_addrlen);
+    address.length = ai->ai_addrlen;
+    out.push_back(address);
+  }
+  freeaddrinfo(list);
+  if (out.empty()) {
+    return Status::error(where + ": resolves to no usable address");
+  }
+  return out;
+}
+
+// Errors after which another address, or a later attempt, may succeed.
+bool is_transient_connect_errno(int errnum) {
+  switch (errnum) {
+    case ECONNREFUSED: case ECONNRESET: case ECONNABORTED: case ENETUNREACH: case EHOSTUNREACH:
+    case ENETDOWN: case EHOSTDOWN: case ETIMEDOUT: case EADDRNOTAVAIL: case EAGAIN: case EPIPE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int poll_timeout_ms(int64_t deadline_ms) {
+  int64_t left = deadline_ms - monotonic_ms();
+  if (left <= 0) {
+    return 0;
+  }
+  return left > INT_MAX ? INT_MAX : static_cast<int>(left);
+}
+
+// One attempt; on failure sets *errnum (0 for the deadline).
+UniqueFd connect_one(const SocketAddress& address, int64_t deadline_ms, int* errnum) {
+  UniqueFd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.is_valid()) {
+    *errnum = errno;
+    return UniqueFd();
+  }
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address.storage), address.length) == 0) {
+    return fd;
+  }
+  if (errno != EINPROGRESS && errno != EINTR) {
+    *errnum = errno;
+    return UniqueFd();
+  }
+  for (;;) {
+    const int timeout = poll_timeout_ms(deadline_ms);
+    if (timeout == 0) {
+      *errnum = 0;
+      return UniqueFd();
+    }
+    pollfd p{fd.get(), POLLOUT, 0};
+    int rc = ::poll(&p, 1, timeout);
+    if (rc < 0 && errno == EINTR) {
+      continue;
+    }
+    if (rc < 0) {
+      *errnum = errno;
+      return UniqueFd();
+    }
+    if (rc == 0) {
+      continue;  // re-checks the deadline
+    }
+    int so_error = 0;
+    socklen_t len = sizeof(so_error);
+    if (getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) {
+      *errnum = errno;
+      return UniqueFd();
+    }
+    if (so_error != 0) {
+      *errnum = so_error;
+      return UniqueFd();
+    }
+    return fd;
+  }
+}
+
+}  // namespace
+
+Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms) {
+  HostPort server;
+  server.host = host;
+  server.port = port;
+  server.is_ipv6_literal = host.find(':') != std::string::npos;
+  const std::string where = "connect " + format_host_port(server);
+  if (poll_timeout_ms(deadline_ms) == 0) {
+    return Status::deadline_exceeded(where + ": deadline exceeded");
+  }
+  Result<std::vector<SocketAddress>> addresses = resolve_for_connect(host, port, where);
+  if (!addresses) {
+    return addresses.status();
+  }
+  int last_errno = 0;
+  for (const SocketAddress& address : *addresses) {
+    int errnum = 0;
+    UniqueFd fd = connect_one(address, deadline_ms, &errnum);
+    if (fd.is_valid()) {
+      return Result<UniqueFd>(std::move(fd));
+    }
+    if (errnum == 0) {
+      return Status::deadline_exceeded(where + ": deadline exceeded");
+    }
+    last_errno = errnum;
+    if (!is_transient_connect_errno(errnum) && errnum != EAFNOSUPPORT) {
+      break;
+    }
+  }
+  if (is_transient_connect_errno(last_errno) || last_errno == EAFNOSUPPORT) {
+    return Status::unavailable(where + ": " + std::strerror(last_errno));
+  }
+  return Status::from_errno(where, last_errno);
+}
+
+Result<UniqueFd> connect_tcp(const HostPort& server, int64_t deadline_ms) {
+  return connect_tcp(server.host, server.port, deadline_ms);
 }
 
 }  // namespace sigma::net

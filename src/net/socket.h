@@ -1,9 +1,11 @@
 // Socket helpers (redis `anet` style) and the bind classification of SPEC §4.
 //
 // Owns: resolving a HostPort (net/address) with getaddrinfo, deciding whether
-// every resolved address is loopback, and opening non-blocking listeners.
+// every resolved address is loopback, opening non-blocking listeners, and
+// outgoing connections bounded by a deadline.
 // Threading: pure functions, except that resolution may block (DNS), so the
-// daemon calls classify_bind() at start-up only.
+// daemon calls classify_bind() at start-up only and connect_tcp() only from
+// worker threads.
 #pragma once
 
 #include <netinet/in.h>
@@ -50,5 +52,18 @@ UniqueFd accept_connection(int listen_fd, SocketAddress* peer);
 
 // The local address a socket is bound to (to learn the port chosen for :0).
 Result<SocketAddress> local_address(int fd);
+
+// Connects to `server` over TCP, giving up at `deadline_ms` (absolute, on
+// base/clock's monotonic_ms()). A numeric IPv4 or IPv6 address is used as is
+// and `localhost` (any case, RFC 6761) means 127.0.0.1 then ::1, both without
+// the resolver; other names go through getaddrinfo, which blocks for as long
+// as resolv.conf(5) allows and is not bounded by the deadline. Each address
+// is tried in turn until one connects or the deadline passes.
+// Success: a connected socket, non-blocking and close-on-exec.
+// Failure: "connect HOST:PORT: why", with the code of Status: deadline
+// exceeded; unavailable (retryable) for refused, unreachable, reset and a
+// temporary resolver failure; error for a name that does not resolve.
+Result<UniqueFd> connect_tcp(const HostPort& server, int64_t deadline_ms);
+Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms);
 
 }  // namespace sigma::net
