@@ -14,8 +14,8 @@
 #include "app/metrics_endpoint.h"
 #include "app/plan.h"
 #include "app/stdio_transport.h"
-#include "app/token_source.h"
 #include "app/tool_set.h"
+#include "auth/secret_source.h"
 #include "base/executor.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -40,15 +40,54 @@ int run_stdio(const config::Config& config, const app::ToolSet& tools) {
   return app::serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes);
 }
 
-int run_daemon(const config::Config& config, const app::ToolSet& tools, app::TokenSource& token) {
+// The secrets the daemon holds, each re-read from its file on SIGHUP.
+struct Secrets {
+  auth::SecretSource mcp_token;
+  auth::SecretSource api_key;
+
+  explicit Secrets(const config::Config& config)
+      : mcp_token(auth::kMcpTokenSetting, config.mcp_token, config.mcp_token_file),
+        api_key(auth::kApiKeySetting, config.api_key, config.api_key_file) {}
+
+  Status load() {
+    for (auth::SecretSource* s : {&mcp_token, &api_key}) {
+      if (Status status = s->load(); !status) {
+        return Status::error(std::string(s->setting().file_name) + ": " + status.message());
+      }
+    }
+    return Status::ok();
+  }
+
+  void reload() {
+    bool any = false;
+    for (auth::SecretSource* s : {&mcp_token, &api_key}) {
+      if (s->has_file()) {
+        s->reload();
+        any = true;
+      }
+    }
+    if (!any) {
+      log_info("SIGHUP: no secret file configured; nothing to reload");
+    }
+  }
+};
+
+int run_daemon(const config::Config& config, const app::ToolSet& tools, Secrets& secrets) {
   app::warn_about_later_features(config);
-  if (Status s = token.load(); !s) {
-    log_error("cannot read the MCP token", {{"setting", "AGENT_MCP_TOKEN_FILE"}, {"error", s.message()}});
+  if (Status s = secrets.load(); !s) {
+    log_error("cannot read a secret file", {{"error", s.message()}});
     return config::kExitConfig;
   }
-  const app::McpPlan mcp_plan = app::plan_mcp(config, token);
-  if (config.mcp_enabled && !mcp_plan.serve) {
+  const auth::SecretSource& token = secrets.mcp_token;
+  const app::McpPlan planned = app::plan_mcp(config, token);
+  const auth::ListenerPlan& mcp_plan = planned.decision;
+  if (mcp_plan.refused()) {
     log_error(mcp_plan.summary);  // SPEC §4: one loud line; the rest of the agent keeps running
+  } else if (mcp_plan.serve()) {
+    log_info(mcp_plan.summary);
+  }
+  for (const std::string& w : mcp_plan.warnings) {
+    log_warn(w, {{"setting", "AGENT_MCP_BIND"}});
   }
   const app::MetricsPlan metrics_plan = app::plan_metrics(config);
   if (!metrics_plan.error.empty()) {
@@ -62,7 +101,7 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Tok
     return kExitRuntime;
   }
   net::EventLoop& loop = **loop_or;
-  daemon::Lifecycle lifecycle(loop, {daemon::kDefaultShutdownGraceMs, [&token] { token.reload(); }});
+  daemon::Lifecycle lifecycle(loop, {daemon::kDefaultShutdownGraceMs, [&secrets] { secrets.reload(); }});
   if (Status s = lifecycle.watch_signals(); !s) {
     log_error("cannot watch signals", {{"error", s.message()}});
     return kExitRuntime;
@@ -83,9 +122,9 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Tok
   endpoint_options.bind_is_loopback = mcp_plan.bind.is_loopback;
   endpoint_options.allowed_origins = config.mcp_allowed_origins;
   app::McpEndpoint mcp_endpoint(dispatcher, registry, token, endpoint_options);
-  app::ListenerSpec mcp_spec = app::endpoint_listener("mcp", "AGENT_MCP_BIND", mcp_plan.bind.addresses,
+  app::ListenerSpec mcp_spec = app::endpoint_listener("mcp", "AGENT_MCP_BIND", planned.addresses,
                                                       app::server_options(config), mcp_endpoint);
-  mcp_spec.log_fields = {{"auth", token.token() ? "bearer" : "none"}};
+  mcp_spec.log_fields = {{"auth", mcp_plan.token_enforced() ? "bearer" : "none"}};
   mcp_spec.on_state = [&registry](bool up) { registry.set_mcp_listener_up(up); };
   app::ListenerService mcp_listener(loop, std::move(mcp_spec));
 
@@ -93,7 +132,7 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Tok
   if (!metrics_plan.addresses.empty()) {
     lifecycle.add(metrics_listener);
   }
-  if (mcp_plan.serve) {
+  if (mcp_plan.serve()) {
     lifecycle.add(mcp_listener);
   }
   if (Status s = lifecycle.start_services(); !s) {
@@ -132,10 +171,10 @@ int main(int argc, char** argv) {
   for (const std::string& w : loaded.warnings) {
     log_warn(w);
   }
-  app::TokenSource token(config.mcp_token, config.mcp_token_file);
+  Secrets secrets(config);
   if (loaded.command == config::Command::kCheckConfig) {
-    return app::check_config(config, token);
+    return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }
   const app::ToolSet tools(config);
-  return config.stdio ? run_stdio(config, tools) : run_daemon(config, tools, token);
+  return config.stdio ? run_stdio(config, tools) : run_daemon(config, tools, secrets);
 }

@@ -44,7 +44,7 @@ http::Response jsonrpc_error_response(int status, int code, std::string_view mes
   return r;
 }
 
-McpEndpoint::McpEndpoint(mcp::Dispatcher& dispatcher, metrics::Registry& metrics, const TokenSource& token,
+McpEndpoint::McpEndpoint(mcp::Dispatcher& dispatcher, metrics::Registry& metrics, const auth::SecretSource& token,
                          McpEndpointOptions options)
     : dispatcher_(dispatcher), metrics_(metrics), token_(token), options_(std::move(options)) {}
 
@@ -66,7 +66,9 @@ std::optional<http::Response> McpEndpoint::check_security(const http::Request& r
   auth::Policy policy;
   policy.bind_is_loopback = options_.bind_is_loopback;
   policy.allowed_origins = &options_.allowed_origins;
-  policy.token = token_.token() ? &*token_.token() : nullptr;
+  // A snapshot: a SIGHUP reload on another thread cannot free it mid-check.
+  std::shared_ptr<const std::string> token = token_.current();
+  policy.token = token.get();
   auth::Verdict verdict = auth::check(policy, facts);
   switch (verdict.decision) {
     case auth::Decision::kAllow:

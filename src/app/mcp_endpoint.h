@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "app/token_source.h"
+#include "auth/secret_source.h"
 #include "http/server.h"
 #include "mcp/dispatcher.h"
 #include "metrics/registry.h"
@@ -30,7 +30,7 @@ struct McpEndpointOptions {
 class McpEndpoint final {
  public:
   // REQUIRES: every reference outlives the endpoint.
-  McpEndpoint(mcp::Dispatcher& dispatcher, metrics::Registry& metrics, const TokenSource& token,
+  McpEndpoint(mcp::Dispatcher& dispatcher, metrics::Registry& metrics, const auth::SecretSource& token,
               McpEndpointOptions options);
 
   std::optional<http::Response> on_head(const http::Request& request);
@@ -42,7 +42,7 @@ class McpEndpoint final {
 
   mcp::Dispatcher& dispatcher_;
   metrics::Registry& metrics_;
-  const TokenSource& token_;
+  const auth::SecretSource& token_;
   McpEndpointOptions options_;
 };
 

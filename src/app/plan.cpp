@@ -6,30 +6,26 @@
 
 namespace sigma::app {
 
-McpPlan plan_mcp(const config::Config& config, const TokenSource& token) {
-  McpPlan plan;
-  if (!config.mcp_enabled) {
-    plan.summary = "MCP over HTTP is disabled (AGENT_MCP_ENABLED=false)";
-    return plan;
+McpPlan plan_mcp(const config::Config& config, const auth::SecretSource& token) {
+  auth::McpListenerInput input;
+  input.enabled = config.mcp_enabled;
+  input.bind_text = config.mcp_bind;
+  input.bind_host = config.mcp_bind_address.host;
+  input.token_configured = token.is_configured();
+  net::BindResolution resolution;
+  if (config.mcp_enabled) {
+    resolution = net::resolve_bind(config.mcp_bind_address);
+    input.candidates.error = resolution.error;
+    for (const net::BindAddress& a : resolution.addresses) {
+      input.candidates.addresses.push_back({a.address.to_string(), a.is_loopback, a.is_wildcard});
+    }
   }
-  plan.bind = net::classify_bind(config.mcp_bind_address);
-  bool has_token = token.is_configured();
-  if (plan.bind.addresses.empty()) {
-    plan.summary = "MCP not started: AGENT_MCP_BIND=" + config.mcp_bind + " does not resolve (" + plan.bind.reason +
-                   ")";
-  } else if (plan.bind.is_loopback) {
-    plan.serve = true;
-    plan.summary = "AGENT_MCP_BIND=" + config.mcp_bind + " is loopback (" + plan.bind.reason + "); " +
-                   (has_token ? "token enforced" : "no token: local clients need no authentication");
-  } else if (has_token) {
-    plan.serve = true;
-    plan.summary = "AGENT_MCP_BIND=" + config.mcp_bind + " is not loopback (" + plan.bind.reason +
-                   "); token enforced";
-  } else {
-    plan.summary = "MCP refused to start: AGENT_MCP_BIND=" + config.mcp_bind + " is not loopback (" +
-                   plan.bind.reason +
-                   ") and AGENT_MCP_TOKEN is not set; set AGENT_MCP_TOKEN_FILE or AGENT_MCP_TOKEN, or bind "
-                   "AGENT_MCP_BIND to 127.0.0.1";
+  McpPlan plan;
+  plan.decision = auth::plan_mcp_listener(input);
+  if (plan.decision.serve()) {
+    for (const net::BindAddress& a : resolution.addresses) {
+      plan.addresses.push_back(a.address);
+    }
   }
   return plan;
 }
@@ -39,11 +35,13 @@ MetricsPlan plan_metrics(const config::Config& config) {
   if (config.metrics_port == 0) {
     return plan;
   }
-  net::BindClassification m = net::classify_bind({config.metrics_bind, config.metrics_port});
-  if (m.addresses.empty()) {
-    plan.error = "AGENT_METRICS_BIND=" + config.metrics_bind + " does not resolve (" + m.reason + ")";
+  net::BindResolution r = net::resolve_bind({config.metrics_bind, config.metrics_port});
+  if (r.addresses.empty()) {
+    plan.error = "AGENT_METRICS_BIND=" + config.metrics_bind + " does not resolve (" + r.error + ")";
   }
-  plan.addresses = std::move(m.addresses);
+  for (const net::BindAddress& a : r.addresses) {
+    plan.addresses.push_back(a.address);
+  }
   return plan;
 }
 
@@ -68,22 +66,30 @@ void warn_about_later_features(const config::Config& config) {
   }
 }
 
-int check_config(const config::Config& config, TokenSource& token) {
+int check_config(const config::Config& config, auth::SecretSource& token, auth::SecretSource& api_key) {
   std::fputs(config::render_effective(config).c_str(), stdout);
   int status = 0;
+  if (api_key.is_configured()) {
+    if (Status s = api_key.load(); !s) {
+      std::printf("error: %s: %s\n", std::string(api_key.setting().file_name).c_str(), s.message().c_str());
+      status = config::kExitConfig;
+    }
+  }
   if (config.stdio) {
     // stdio opens no port: the bind rules of SPEC §4 do not apply to it.
     std::printf("mcp: on stdin/stdout (--stdio); no listener, AGENT_MCP_BIND is not used\n");
     return status;
   }
-  Status token_status = token.load();
-  if (!token_status) {
-    std::printf("error: AGENT_MCP_TOKEN_FILE: %s\n", token_status.message().c_str());
+  if (Status s = token.load(); !s) {
+    std::printf("error: %s: %s\n", std::string(token.setting().file_name).c_str(), s.message().c_str());
     status = config::kExitConfig;
   }
-  McpPlan plan = plan_mcp(config, token);
+  const auth::ListenerPlan plan = plan_mcp(config, token).decision;
   std::printf("mcp: %s\n", plan.summary.c_str());
-  if (config.mcp_enabled && !plan.serve) {
+  for (const std::string& w : plan.warnings) {
+    std::printf("warning: %s\n", w.c_str());
+  }
+  if (plan.refused()) {
     status = config::kExitConfig;
   }
   MetricsPlan metrics = plan_metrics(config);

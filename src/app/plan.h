@@ -11,21 +11,23 @@
 #include <string>
 #include <vector>
 
-#include "app/token_source.h"
+#include "auth/listener_policy.h"
+#include "auth/secret_source.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "net/socket.h"
 
 namespace sigma::app {
 
-// The decision of SPEC §4 for the MCP listener.
+// The decision of SPEC §4 for the MCP listener (auth/listener_policy) over
+// the addresses AGENT_MCP_BIND resolves to now, and those addresses: the
+// listener binds exactly what was classified.
 struct McpPlan {
-  bool serve = false;
-  net::BindClassification bind;
-  std::string summary;  // one sentence for --check-config and the log
+  auth::ListenerPlan decision;
+  std::vector<net::SocketAddress> addresses;  // empty unless decision.serve()
 };
 
-McpPlan plan_mcp(const config::Config& config, const TokenSource& token);
+McpPlan plan_mcp(const config::Config& config, const auth::SecretSource& token);
 
 // The metrics listener: empty addresses when AGENT_METRICS_PORT=0; `error`
 // set when AGENT_METRICS_BIND does not resolve.
@@ -43,6 +45,6 @@ void warn_about_later_features(const config::Config& config);
 
 // Prints the effective configuration and the plan to stdout; returns the exit
 // status (0, or config::kExitConfig when the daemon would not start as asked).
-int check_config(const config::Config& config, TokenSource& token);
+int check_config(const config::Config& config, auth::SecretSource& token, auth::SecretSource& api_key);
 
 }  // namespace sigma::app

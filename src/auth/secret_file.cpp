@@ -88,6 +88,7 @@ Result<SecretFile> read_secret_file(const std::string& path, std::string_view la
   SecretFile out;
   out.secret.assign(trimmed);
   out.world_readable = (st.st_mode & S_IROTH) != 0;
+  out.group_readable = (st.st_mode & S_IRGRP) != 0;
   wipe(content);
   return Result<SecretFile>(std::move(out));
 }

@@ -3,8 +3,8 @@
 //
 // Owns: opening, checking and trimming one secret file. Must not: put the
 // content in an error message or a log line; follow the OpenBSD rule of
-// refusing quietly -- a world-readable file is reported to the caller, who logs
-// the warning (SPEC §4).
+// refusing quietly -- a world- or group-readable file is reported to the caller,
+// who logs the warning (SPEC §4; auth/secret_source does).
 // Threading: pure function apart from the file read; safe from any thread.
 #pragma once
 
@@ -23,6 +23,7 @@ inline constexpr size_t kMaxSecretFileBytes = 4096;
 struct SecretFile {
   std::string secret;           // surrounding whitespace and the final newline removed
   bool world_readable = false;  // mode & 0004: the caller logs a warning
+  bool group_readable = false;  // mode & 0040: the caller logs a warning
 };
 
 // Reads `path` (symlinks are followed: systemd credentials and Kubernetes

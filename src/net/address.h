@@ -3,7 +3,7 @@
 //
 // Owns: HostPort and HttpUrl, their parsers, and the host-name and IPv6
 // literal shape checks that config and the listeners share.
-// Must not: resolve names (classify_bind in net/socket does, at start-up), open
+// Must not: resolve names (resolve_bind in net/socket does, at start-up), open
 // sockets, or put the input in an error message (the caller names the setting
 // and shows the value, masked if it must be).
 // Threading: pure functions, safe from any thread.

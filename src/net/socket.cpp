@@ -15,28 +15,9 @@
 
 #include "base/clock.h"
 
+#include "base/strings.h"
+
 namespace sigma::net {
-namespace {
-
-bool is_wildcard(const SocketAddress& address) {
-  if (address.storage.ss_family == AF_INET) {
-    const auto* sin = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    return sin->sin_addr.s_addr == htonl(INADDR_ANY);
-  }
-  if (address.storage.ss_family == AF_INET6) {
-    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
-    if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
-      return true;
-    }
-    // ::ffff:0.0.0.0
-    return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && sin6->sin6_addr.s6_addr[12] == 0 &&
-           sin6->sin6_addr.s6_addr[13] == 0 && sin6->sin6_addr.s6_addr[14] == 0 &&
-           sin6->sin6_addr.s6_addr[15] == 0;
-  }
-  return false;
-}
-
-}  // namespace
 
 std::string SocketAddress::to_string() const {
   char text[INET6_ADDRSTRLEN] = {};
@@ -75,12 +56,116 @@ bool is_loopback(const SocketAddress& address) {
   return false;
 }
 
-BindClassification classify_bind(const HostPort& bind) {
-  BindClassification result;
+bool is_wildcard(const SocketAddress& address) {
+  if (address.storage.ss_family == AF_INET) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&address.storage);
+    return sin->sin_addr.s_addr == htonl(INADDR_ANY);
+  }
+  if (address.storage.ss_family == AF_INET6) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
+    if (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
+      return true;
+    }
+    // ::ffff:0.0.0.0
+    return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && sin6->sin6_addr.s6_addr[12] == 0 &&
+           sin6->sin6_addr.s6_addr[13] == 0 && sin6->sin6_addr.s6_addr[14] == 0 &&
+           sin6->sin6_addr.s6_addr[15] == 0;
+  }
+  return false;
+}
+
+std::optional<SocketAddress> numeric_address(std::string_view host, uint16_t port) {
+  // inet_pton needs NUL-terminated text; it reads no name service. AF_INET
+  // accepts only the dotted quad ("127.1" and "0x7f.1" go to getaddrinfo,
+  // whose own numeric forms are still classified by address).
+  SocketAddress out;
+  std::string text(host);
+  auto* sin = reinterpret_cast<sockaddr_in*>(&out.storage);
+  if (text.find(':') == std::string::npos) {
+    if (inet_pton(AF_INET, text.c_str(), &sin->sin_addr) != 1) {
+      return std::nullopt;
+    }
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    out.length = sizeof(sockaddr_in);
+    return out;
+  }
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+  size_t percent = text.find('%');
+  std::string address = text.substr(0, percent);
+  if (inet_pton(AF_INET6, address.c_str(), &sin6->sin6_addr) != 1) {
+    return std::nullopt;
+  }
+  if (percent != std::string::npos) {
+    // RFC 6874: the zone is an interface name or index.
+    std::string zone = text.substr(percent + 1);
+    if (zone.empty()) {
+      return std::nullopt;
+    }
+    uint32_t index = 0;
+    bool all_digits = zone.size() <= 9;
+    for (char c : zone) {
+      if (c < '0' || c > '9') {
+        all_digits = false;
+        break;
+      }
+      index = index * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (!all_digits) {
+      // if_nametoindex asks the kernel (ioctl), not NSS.
+      index = if_nametoindex(zone.c_str());
+    }
+    if (index == 0) {
+      return std::nullopt;
+    }
+    sin6->sin6_scope_id = index;
+  }
+  sin6->sin6_family = AF_INET6;
+  sin6->sin6_port = htons(port);
+  out.length = sizeof(sockaddr_in6);
+  return out;
+}
+
+std::vector<SocketAddress> localhost_addresses(uint16_t port) {
+  // RFC 6761 §6.3: IPv4 first, as the default bind 127.0.0.1 is.
+  std::vector<SocketAddress> out;
+  for (const char* literal : {"127.0.0.1", "::1"}) {
+    if (std::optional<SocketAddress> a = numeric_address(literal, port)) {
+      out.push_back(*a);
+    }
+  }
+  return out;
+}
+
+BindAddress classify_address(const SocketAddress& address) {
+  BindAddress out;
+  out.address = address;
+  out.is_loopback = is_loopback(address);
+  out.is_wildcard = is_wildcard(address);
+  return out;
+}
+
+BindResolution resolve_bind(const HostPort& bind) {
+  BindResolution result;
   if (bind.host.empty()) {
-    result.reason = "empty bind host (would mean every interface)";
+    result.error = "empty bind host (would mean every interface)";
     return result;
   }
+  if (std::optional<SocketAddress> numeric = numeric_address(bind.host, bind.port)) {
+    result.resolver = Resolver::kNumeric;
+    result.addresses.push_back(classify_address(*numeric));
+    return result;
+  }
+  if (iequals(bind.host, "localhost")) {
+    // RFC 6761 §6.3: localhost names resolve to loopback without asking any
+    // name server. IPv4 first, as the default bind 127.0.0.1 is.
+    result.resolver = Resolver::kLocalhost;
+    for (const SocketAddress& a : localhost_addresses(bind.port)) {
+      result.addresses.push_back(classify_address(a));
+    }
+    return result;
+  }
+  result.resolver = Resolver::kNameService;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -92,7 +177,7 @@ BindClassification classify_bind(const HostPort& bind) {
   int rc = getaddrinfo(bind.host.c_str(), port.c_str(), &hints, &list);
   if (rc != 0) {
     const char* why = rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc);
-    result.reason = bind.host + " cannot be resolved (" + why + "); not loopback";
+    result.error = bind.host + " cannot be resolved (" + why + ")";
     return result;
   }
   for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
@@ -102,36 +187,12 @@ BindClassification classify_bind(const HostPort& bind) {
     SocketAddress address;
     std::memcpy(&address.storage, ai->ai_addr, ai->ai_addrlen);
     address.length = ai->ai_addrlen;
-    result.addresses.push_back(address);
+    result.addresses.push_back(classify_address(address));
   }
   freeaddrinfo(list);
   if (result.addresses.empty()) {
-    result.reason = bind.host + " resolves to no usable address; not loopback";
-    return result;
+    result.error = bind.host + " resolves to no usable address";
   }
-  // Every address must be loopback: a name with one public address among
-  // loopback ones would expose the listener bound to that address.
-  for (const SocketAddress& address : result.addresses) {
-    if (is_wildcard(address)) {
-      result.reason = bind.host + " is a wildcard address (" + address.to_string() +
-                      " listens on every interface); not loopback";
-      return result;
-    }
-    if (!is_loopback(address)) {
-      result.reason = bind.host + " resolves to non-loopback address " + address.to_string() +
-                      "; not loopback";
-      return result;
-    }
-  }
-  result.is_loopback = true;
-  result.reason = bind.host + " resolves only to loopback (";
-  for (size_t i = 0; i < result.addresses.size(); ++i) {
-    if (i > 0) {
-      result.reason += ", ";
-    }
-    result.reason += result.addresses[i].to_string();
-  }
-  result.reason += ")";
   return result;
 }
 
@@ -188,74 +249,16 @@ Result<SocketAddress> local_address(int fd) {
 
 namespace {
 
-SocketAddress ipv4_address(const in_addr& addr, uint16_t port) {
-  SocketAddress address;
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(port);
-  sin.sin_addr = addr;
-  std::memcpy(&address.storage, &sin, sizeof(sin));
-  address.length = sizeof(sin);
-  return address;
-}
-
-SocketAddress ipv6_address(const in6_addr& addr, uint32_t scope_id, uint16_t port) {
-  SocketAddress address;
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = htons(port);
-  sin6.sin6_addr = addr;
-  sin6.sin6_scope_id = scope_id;
-  std::memcpy(&address.storage, &sin6, sizeof(sin6));
-  address.length = sizeof(sin6);
-  return address;
-}
-
-bool iequals_ascii(const std::string& a, const char* b) {
-  size_t n = std::strlen(b);
-  if (a.size() != n) {
-    return false;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (c != b[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The addresses to try for host:port, numeric and localhost without NSS.
 Result<std::vector<SocketAddress>> resolve_for_connect(const std::string& host, uint16_t port,
                                                        const std::string& where) {
   std::vector<SocketAddress> out;
-  in_addr v4{};
-  in6_addr v6{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
-    out.push_back(ipv4_address(v4, port));
+  if (std::optional<SocketAddress> numeric = numeric_address(host, port)) {
+    out.push_back(*numeric);
     return out;
   }
-  const size_t percent = host.find('%');
-  const std::string bare = host.substr(0, percent);
-  if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
-    uint32_t scope = 0;
-    if (percent != std::string::npos) {
-      scope = if_nametoindex(host.c_str() + percent + 1);
-      if (scope == 0) {
-        return Status::error(where + ": unknown IPv6 zone");
-      }
-    }
-    out.push_back(ipv6_address(v6, scope, port));
-    return out;
-  }
-  if (iequals_ascii(host, "localhost")) {
-    v4.s_addr = htonl(INADDR_LOOPBACK);
-    out.push_back(ipv4_address(v4, port));
-    out.push_back(ipv6_address(in6addr_loopback, 0, port));
-    return out;
+  if (iequals(host, "localhost")) {
+    return localhost_addresses(port);
   }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -1,11 +1,17 @@
-// Socket helpers (redis `anet` style) and the bind classification of SPEC §4.
+// Socket helpers (redis `anet` style) and the resolution of bind hosts.
 //
-// Owns: resolving a HostPort (net/address) with getaddrinfo, deciding whether
-// every resolved address is loopback, opening non-blocking listeners, and
+// Owns: resolving a HostPort (net/address) to every address it names, each
+// classified as loopback or wildcard, opening non-blocking listeners, and
 // outgoing connections bounded by a deadline.
-// Threading: pure functions, except that resolution may block (DNS), so the
-// daemon calls classify_bind() at start-up only and connect_tcp() only from
-// worker threads.
+// Numeric addresses and `localhost` are resolved here without the system's
+// name service: the binary is static, and glibc's getaddrinfo then needs NSS
+// modules of the same glibc at run time, which a minimal host or a chroot
+// lacks. Other names go through getaddrinfo.
+// Must not: decide whether a listener may serve (auth/listener_policy applies
+// SPEC §4 to what resolve_bind returns).
+// Threading: pure functions, except that resolution may block (DNS) for a
+// name, so the daemon calls resolve_bind() at start-up only and connect_tcp()
+// only from worker threads.
 #pragma once
 
 #include <netinet/in.h>
@@ -13,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -31,16 +38,55 @@ struct SocketAddress {
 // True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
 bool is_loopback(const SocketAddress& address);
 
-struct BindClassification {
-  bool is_loopback = false;               // every resolved address is loopback
-  std::vector<SocketAddress> addresses;   // in getaddrinfo order; empty when unresolvable
-  std::string reason;                     // why it is or is not loopback, for logs and --check-config
+// True for the wildcards 0.0.0.0, :: and ::ffff:0.0.0.0 (every interface).
+bool is_wildcard(const SocketAddress& address);
+
+// A numeric IPv4 address in dotted-quad form, or an IPv6 address (without
+// brackets) optionally followed by an RFC 6874 zone ("fe80::1%eth0" or
+// "%2"), as a socket address with `port`. Uses inet_pton and, for a named
+// zone, if_nametoindex: never the name service. nullopt when `host` is not
+// such an address or names an unknown interface.
+std::optional<SocketAddress> numeric_address(std::string_view host, uint16_t port);
+
+// 127.0.0.1 then ::1 with `port`: what `localhost` in any case names
+// (RFC 6761 §6.3), answered without a lookup for listeners and connections.
+std::vector<SocketAddress> localhost_addresses(uint16_t port);
+
+// One address a bind host resolved to, classified.
+struct BindAddress {
+  SocketAddress address;
+  bool is_loopback = false;  // is_loopback(address)
+  bool is_wildcard = false;  // is_wildcard(address)
 };
 
-// Resolves `bind.host` with getaddrinfo (AI_PASSIVE, SOCK_STREAM) and classifies
-// it. `localhost` in any case counts as loopback only if it resolves to loopback
-// addresses. Anything unresolvable is not loopback (fail closed).
-BindClassification classify_bind(const HostPort& bind);
+BindAddress classify_address(const SocketAddress& address);
+
+// How a bind host was turned into addresses.
+enum class Resolver {
+  kNumeric,      // an IP literal, by inet_pton
+  kLocalhost,    // the name localhost (any case): RFC 6761 §6.3, no lookup
+  kNameService,  // any other name, by getaddrinfo (needs NSS in a static binary)
+};
+
+struct BindResolution {
+  Resolver resolver = Resolver::kNumeric;
+  // Every address, in resolution order; empty when the host does not resolve.
+  // A listener binds these and no other: they are what was classified.
+  std::vector<BindAddress> addresses;
+  // When `addresses` is empty: why, beginning with the host
+  // ("db.internal cannot be resolved (Name or service not known)").
+  std::string error;
+};
+
+// Resolves `bind.host` for a listener on `bind.port`:
+// - an IPv4 or IPv6 literal (numeric_address) → that one address;
+// - `localhost` in any case → 127.0.0.1 then ::1, as RFC 6761 §6.3 lets a
+//   resolver answer without a lookup;
+// - any other name → getaddrinfo (AI_PASSIVE, numeric port, SOCK_STREAM),
+//   every address it returns. A failure (including a missing name service)
+//   leaves `addresses` empty: the caller must treat that as not loopback.
+// An empty host resolves to nothing (it would mean every interface).
+BindResolution resolve_bind(const HostPort& bind);
 
 // socket + SO_REUSEADDR + bind + listen, non-blocking and close-on-exec.
 // IPv6 sockets get IPV6_V6ONLY so "[::1]" never also binds IPv4.

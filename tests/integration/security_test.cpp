@@ -146,6 +146,24 @@ TEST_CASE("SIGHUP re-reads the token file so tokens rotate without a restart") {
   CHECK(d.log().find("first-token") == std::string::npos);
 }
 
+TEST_CASE("SIGHUP re-reads the API key file too; a short secret from a file is warned about") {
+  std::string key_file = write_temp_file("api-key-rotate", "0123456789abcdef0123456789abcdef\n", 0600);
+  std::string token_file = write_temp_file("token-short", "abcde\n", 0600);
+  DaemonOptions o;
+  o.args = {"--mcp-token-file=" + token_file};
+  o.env = {{"SIGMA_API_KEY_FILE", key_file}};
+  Daemon d(o);
+  REQUIRE(d.started());
+  CHECK(d.log().find("AGENT_MCP_TOKEN_FILE holds a token of only 5 bytes") != std::string::npos);
+  write_temp_file("api-key-rotate", "fedcba9876543210fedcba9876543210\n", 0600);
+  d.signal(SIGHUP);
+  REQUIRE(d.wait_for_log("API key reloaded", 3000));
+  CHECK(d.wait_for_log("token reloaded", 3000));
+  CHECK(d.log().find("fedcba9876543210") == std::string::npos);
+  CHECK(d.log().find("0123456789abcdef") == std::string::npos);
+  CHECK(d.log().find("abcde\"") == std::string::npos);
+}
+
 TEST_CASE("a world-readable token file and a token on the command line are warned about") {
   std::string token_file = write_temp_file("token-open", "open-token\n", 0644);
   DaemonOptions o;

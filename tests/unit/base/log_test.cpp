@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/log.h"
+#include "captured_log.h"
 
 using sigma::format_log_line;
 using sigma::LogLevel;
@@ -160,46 +161,6 @@ TEST_CASE("log levels parse case-insensitively and name themselves") {
   CHECK(sigma::log_level_name(LogLevel::kWarn) == "warn");
   CHECK(sigma::log_level_name(LogLevel::kDebug) == "debug");
 }
-
-namespace {
-
-// Captures what the log sink writes through a pipe, restoring the global
-// sink state afterwards.
-class CapturedLog final {
- public:
-  CapturedLog() {
-    REQUIRE(pipe2(fds_, O_NONBLOCK | O_CLOEXEC) == 0);
-    sigma::log_set_fd(fds_[1]);
-  }
-  ~CapturedLog() {
-    sigma::log_set_fd(2);
-    sigma::log_set_level(LogLevel::kInfo);
-    close(fds_[0]);
-    close(fds_[1]);
-  }
-  CapturedLog(const CapturedLog&) = delete;
-  CapturedLog& operator=(const CapturedLog&) = delete;
-
-  // Every write(2) is one read here while the pipe is not drained between
-  // writes; returns everything written so far.
-  std::string drain() {
-    std::string out;
-    char buf[4096];
-    while (true) {
-      const ssize_t n = read(fds_[0], buf, sizeof buf);
-      if (n <= 0) {
-        break;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-
- private:
-  int fds_[2] = {-1, -1};
-};
-
-}  // namespace
 
 TEST_CASE("log writes whole lines and drops those below the minimum level") {
   CapturedLog capture;

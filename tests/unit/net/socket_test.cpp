@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace sigma::net {
 namespace {
@@ -76,42 +77,67 @@ TEST_CASE("SocketAddress::to_string brackets IPv6 and prints the port") {
   CHECK(v6("::ffff:127.0.0.1", 80).to_string() == "[::ffff:127.0.0.1]:80");
 }
 
-TEST_CASE("classify_bind calls an address loopback only when every resolved address is") {
+TEST_CASE("resolve_bind answers literals and localhost without the name service, classifying each address") {
   struct Case {
     const char* host;
+    Resolver resolver;
+    std::vector<std::string> addresses;
     bool loopback;
-    const char* reason_part;
+    bool wildcard;
   };
   const Case cases[] = {
-      {"127.0.0.1", true, "loopback"},
-      {"127.5.5.5", true, "loopback"},
-      {"::1", true, "loopback"},
-      {"::ffff:127.0.0.1", true, "loopback"},
-      {"localhost", true, "loopback"},
-      {"LOCALHOST", true, "loopback"},
-      {"0.0.0.0", false, "wildcard address"},
-      {"::", false, "wildcard address"},
-      {"::ffff:0.0.0.0", false, "wildcard address"},
-      {"10.1.2.3", false, "non-loopback address 10.1.2.3:9103"},
-      {"8.8.8.8", false, "non-loopback address 8.8.8.8:9103"},
-      {"no-such-host.invalid", false, "cannot be resolved"},
-      {"", false, "empty"},
+      {"127.0.0.1", Resolver::kNumeric, {"127.0.0.1:9103"}, true, false},
+      {"127.0.0.2", Resolver::kNumeric, {"127.0.0.2:9103"}, true, false},
+      {"::1", Resolver::kNumeric, {"[::1]:9103"}, true, false},
+      {"::ffff:127.0.0.1", Resolver::kNumeric, {"[::ffff:127.0.0.1]:9103"}, true, false},
+      {"localhost", Resolver::kLocalhost, {"127.0.0.1:9103", "[::1]:9103"}, true, false},
+      {"LocalHost", Resolver::kLocalhost, {"127.0.0.1:9103", "[::1]:9103"}, true, false},
+      {"0.0.0.0", Resolver::kNumeric, {"0.0.0.0:9103"}, false, true},
+      {"::", Resolver::kNumeric, {"[::]:9103"}, false, true},
+      {"::ffff:0.0.0.0", Resolver::kNumeric, {"[::ffff:0.0.0.0]:9103"}, false, true},
+      {"10.1.2.3", Resolver::kNumeric, {"10.1.2.3:9103"}, false, false},
+      {"::ffff:10.1.2.3", Resolver::kNumeric, {"[::ffff:10.1.2.3]:9103"}, false, false},
   };
   for (const Case& c : cases) {
     SUBCASE(c.host) {
-      BindClassification b = classify_bind(HostPort{c.host, 9103});
-      CHECK_MESSAGE(b.is_loopback == c.loopback, b.reason);
-      CHECK_MESSAGE(b.reason.find(c.reason_part) != std::string::npos, b.reason);
-      CHECK(b.reason.find(c.host) != std::string::npos);
-      if (c.loopback) {
-        REQUIRE_FALSE(b.addresses.empty());
-        for (const SocketAddress& a : b.addresses) {
-          CHECK(is_loopback(a));
-          CHECK(a.to_string().find(":9103") != std::string::npos);
-        }
+      BindResolution r = resolve_bind(HostPort{c.host, 9103});
+      CHECK(r.resolver == c.resolver);
+      CHECK(r.error.empty());
+      REQUIRE(r.addresses.size() == c.addresses.size());
+      for (size_t i = 0; i < r.addresses.size(); ++i) {
+        CHECK(r.addresses[i].address.to_string() == c.addresses[i]);
+        CHECK(r.addresses[i].is_loopback == c.loopback);
+        CHECK(r.addresses[i].is_wildcard == c.wildcard);
       }
     }
   }
+}
+
+TEST_CASE("resolve_bind gives no address and a reason for what does not resolve") {
+  BindResolution empty = resolve_bind(HostPort{"", 9103});
+  CHECK(empty.addresses.empty());
+  CHECK(empty.error.find("empty") != std::string::npos);
+
+  BindResolution unknown = resolve_bind(HostPort{"no-such-host.invalid", 9103});
+  CHECK(unknown.resolver == Resolver::kNameService);
+  CHECK(unknown.addresses.empty());
+  CHECK(unknown.error.find("no-such-host.invalid cannot be resolved") == 0);
+
+  // An unknown IPv6 zone is not a literal; it goes to the name service,
+  // which cannot resolve it either.
+  BindResolution zone = resolve_bind(HostPort{"fe80::1%no-such-if0", 9103});
+  CHECK(zone.addresses.empty());
+}
+
+TEST_CASE("numeric_address takes dotted quads and IPv6 with a zone, nothing else") {
+  CHECK(numeric_address("192.0.2.1", 1).has_value());
+  CHECK(numeric_address("fe80::1%1", 1).has_value());
+  CHECK(numeric_address("fe80::1%lo", 1).has_value());
+  CHECK_FALSE(numeric_address("fe80::1%", 1).has_value());
+  CHECK_FALSE(numeric_address("127.1", 1).has_value());
+  CHECK_FALSE(numeric_address("localhost", 1).has_value());
+  CHECK_FALSE(numeric_address("", 1).has_value());
+  CHECK(localhost_addresses(7).size() == 2);
 }
 
 TEST_CASE("listen_tcp on port 0 binds and local_address reports the chosen port") {
