@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -56,17 +57,27 @@ std::vector<std::string> base_environment(const std::map<std::string, std::strin
 }
 
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, int stdout_fd,
-            int stderr_fd, int stdin_fd = -1) {
+            int stderr_fd, int stdin_fd = -1, const std::string& chroot_dir = "") {
   std::vector<std::string> argv_s;
-  argv_s.push_back(agent_binary());
+  argv_s.push_back(chroot_dir.empty() ? agent_binary() : "/sigma-agent");
   argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s = base_environment(env);
+  std::vector<std::string> env_s;
+  if (chroot_dir.empty()) {
+    env_s = base_environment(env);
+  } else {
+    for (const auto& [k, v] : env) {
+      env_s.push_back(k + "=" + v);
+    }
+  }
   pid_t pid = fork();
   if (pid == 0) {
     int devnull = ::open("/dev/null", O_RDWR);
     dup2(stdin_fd >= 0 ? stdin_fd : devnull, 0);
     dup2(stdout_fd >= 0 ? stdout_fd : devnull, 1);
     dup2(stderr_fd, 2);
+    if (!chroot_dir.empty() && (chroot(chroot_dir.c_str()) != 0 || chdir("/") != 0)) {
+      _exit(126);
+    }
     std::vector<char*> argv;
     for (auto& s : argv_s) {
       argv.push_back(s.data());
@@ -107,6 +118,26 @@ std::string agent_binary() {
   return bin != nullptr ? bin : "build/sigma-agent";
 }
 
+bool agent_binary_is_static() {
+  std::ifstream in(agent_binary(), std::ios::binary);
+  Elf64_Ehdr header{};
+  if (!in.read(reinterpret_cast<char*>(&header), sizeof header) || header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_phentsize != sizeof(Elf64_Phdr)) {
+    return false;
+  }
+  for (int i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr ph{};
+    in.seekg(static_cast<std::streamoff>(header.e_phoff + static_cast<uint64_t>(i) * sizeof ph));
+    if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph)) {
+      return false;
+    }
+    if (ph.p_type == PT_INTERP) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Daemon::Daemon(DaemonOptions options) {
   std::vector<std::string> args = options.args;
   if (options.default_ports) {
@@ -122,14 +153,14 @@ Daemon::Daemon(DaemonOptions options) {
       args.push_back("--metrics-bind=127.0.0.1");
     }
   }
-  if (!has_arg(args, "--config")) {
+  if (!has_arg(args, "--config") && options.chroot_dir.empty()) {
     args.push_back("--config=/dev/null");
   }
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return;
   }
-  pid_ = spawn(args, options.env, -1, pipe_fds[1]);
+  pid_ = spawn(args, options.env, -1, pipe_fds[1], -1, options.chroot_dir);
   ::close(pipe_fds[1]);
   stderr_fd_ = pipe_fds[0];
   fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);

@@ -18,6 +18,8 @@
 namespace sigma::test {
 
 std::string agent_binary();
+// The binary has no program interpreter: it runs on a host with no libc.
+bool agent_binary_is_static();
 
 struct DaemonOptions {
   std::vector<std::string> args;              // flags after the binary
@@ -25,6 +27,11 @@ struct DaemonOptions {
   bool wait_for_mcp = true;                   // wait for "mcp listening"
   bool wait_for_metrics = false;              // wait for "metrics listening"
   bool default_ports = true;                  // add --mcp-bind 127.0.0.1:0 --metrics-port 0 unless given
+  // When set (root only): the binary runs chrooted there as /sigma-agent,
+  // which the test has copied in, with only `env` as its environment (no
+  // PATH, no sanitizer settings) and no --config: a host with nothing but
+  // the static binary.
+  std::string chroot_dir;
 };
 
 class Daemon {
