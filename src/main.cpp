@@ -13,9 +13,9 @@
 #include "app/mcp_endpoint.h"
 #include "app/metrics_endpoint.h"
 #include "app/plan.h"
+#include "app/secrets.h"
 #include "app/stdio_transport.h"
 #include "app/tool_set.h"
-#include "auth/secret_source.h"
 #include "base/executor.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -40,39 +40,7 @@ int run_stdio(const config::Config& config, const app::ToolSet& tools) {
   return app::serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes);
 }
 
-// The secrets the daemon holds, each re-read from its file on SIGHUP.
-struct Secrets {
-  auth::SecretSource mcp_token;
-  auth::SecretSource api_key;
-
-  explicit Secrets(const config::Config& config)
-      : mcp_token(auth::kMcpTokenSetting, config.mcp_token, config.mcp_token_file),
-        api_key(auth::kApiKeySetting, config.api_key, config.api_key_file) {}
-
-  Status load() {
-    for (auth::SecretSource* s : {&mcp_token, &api_key}) {
-      if (Status status = s->load(); !status) {
-        return Status::error(std::string(s->setting().file_name) + ": " + status.message());
-      }
-    }
-    return Status::ok();
-  }
-
-  void reload() {
-    bool any = false;
-    for (auth::SecretSource* s : {&mcp_token, &api_key}) {
-      if (s->has_file()) {
-        s->reload();
-        any = true;
-      }
-    }
-    if (!any) {
-      log_info("SIGHUP: no secret file configured; nothing to reload");
-    }
-  }
-};
-
-int run_daemon(const config::Config& config, const app::ToolSet& tools, Secrets& secrets) {
+int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Secrets& secrets) {
   app::warn_about_later_features(config);
   if (Status s = secrets.load(); !s) {
     log_error("cannot read a secret file", {{"error", s.message()}});
@@ -81,14 +49,7 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, Secrets&
   const auth::SecretSource& token = secrets.mcp_token;
   const app::McpPlan planned = app::plan_mcp(config, token);
   const auth::ListenerPlan& mcp_plan = planned.decision;
-  if (mcp_plan.refused()) {
-    log_error(mcp_plan.summary);  // SPEC §4: one loud line; the rest of the agent keeps running
-  } else if (mcp_plan.serve()) {
-    log_info(mcp_plan.summary);
-  }
-  for (const std::string& w : mcp_plan.warnings) {
-    log_warn(w, {{"setting", "AGENT_MCP_BIND"}});
-  }
+  app::log_plan(mcp_plan);
   const app::MetricsPlan metrics_plan = app::plan_metrics(config);
   if (!metrics_plan.error.empty()) {
     log_error(metrics_plan.error);
@@ -171,7 +132,7 @@ int main(int argc, char** argv) {
   for (const std::string& w : loaded.warnings) {
     log_warn(w);
   }
-  Secrets secrets(config);
+  app::Secrets secrets(config);
   if (loaded.command == config::Command::kCheckConfig) {
     return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }

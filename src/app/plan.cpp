@@ -30,6 +30,17 @@ McpPlan plan_mcp(const config::Config& config, const auth::SecretSource& token) 
   return plan;
 }
 
+void log_plan(const auth::ListenerPlan& plan) {
+  if (plan.refused()) {
+    log_error(plan.summary);
+  } else if (plan.serve()) {
+    log_info(plan.summary);
+  }
+  for (const std::string& w : plan.warnings) {
+    log_warn(w, {{"setting", "AGENT_MCP_BIND"}});
+  }
+}
+
 MetricsPlan plan_metrics(const config::Config& config) {
   MetricsPlan plan;
   if (config.metrics_port == 0) {

@@ -29,6 +29,11 @@ struct McpPlan {
 
 McpPlan plan_mcp(const config::Config& config, const auth::SecretSource& token);
 
+// Logs the decision: a refusal as one error line (SPEC §4: the rest of the
+// agent keeps running), a listener that will serve as one info line, and
+// each warning of the plan.
+void log_plan(const auth::ListenerPlan& plan);
+
 // The metrics listener: empty addresses when AGENT_METRICS_PORT=0; `error`
 // set when AGENT_METRICS_BIND does not resolve.
 struct MetricsPlan {
