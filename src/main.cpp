@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "daemon/lifecycle.h"
 #include "mcp/dispatcher.h"
+#include "mcp/methods.h"
 #include "metrics/registry.h"
 #include "net/event_loop.h"
 #include "net/worker_pool.h"
@@ -69,7 +70,7 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Sec
   }
 
   net::WorkerPool pool(loop, static_cast<size_t>(config.worker_threads));
-  metrics::Registry registry(SIGMA_VERSION);
+  metrics::Registry registry(SIGMA_VERSION, {mcp::kServedMethods.begin(), mcp::kServedMethods.end()});
   mcp::Dispatcher dispatcher(tools.registry(), pool, app::server_info(),
                              [&registry](std::string_view method, std::string_view outcome) {
                                registry.inc_mcp_request(method, outcome);

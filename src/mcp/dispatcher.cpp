@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "json/json.h"
+#include "mcp/methods.h"
 #include "mcp/schema_validate.h"
 
 namespace sigma::mcp {
@@ -23,19 +24,6 @@ std::string printable_ascii(std::string_view text) {
     out += (c >= 0x20 && c <= 0x7E) ? c : '?';
   }
   return out;
-}
-
-// Method labels for the observer: the methods we implement, else "unknown".
-std::string_view method_label(std::string_view method) {
-  static constexpr std::string_view kKnown[] = {
-      "initialize", "notifications/initialized", "ping", "tools/list", "tools/call", "notifications/cancelled",
-  };
-  for (std::string_view known : kKnown) {
-    if (method == known) {
-      return known;
-    }
-  }
-  return "unknown";
 }
 
 Value supported_revision_names() {

@@ -1,15 +1,17 @@
 #include "metrics/registry.h"
 
+#include <algorithm>
+
 #include "metrics/exposition.h"
 
 namespace sigma::metrics {
 
 namespace {
 
-template <size_t N>
-size_t index_of(const std::array<std::string_view, N>& vocabulary, std::string_view value) {
+template <typename Vocabulary>
+size_t index_of(const Vocabulary& vocabulary, std::string_view value) {
   size_t other = 0;
-  for (size_t i = 0; i < N; ++i) {
+  for (size_t i = 0; i < vocabulary.size(); ++i) {
     if (vocabulary[i] == value) {
       return i;
     }
@@ -67,15 +69,24 @@ void render_single_label_family(std::string& out, std::string_view name, std::st
 
 }  // namespace
 
-Registry::Registry(std::string version) : version_(std::move(version)) {
-  zero(mcp_requests_);
+Registry::Registry(std::string version, std::vector<std::string_view> mcp_methods)
+    : version_(std::move(version)), mcp_methods_(std::move(mcp_methods)) {
+  mcp_methods_.push_back("other");
+  mcp_methods_.push_back("unknown");
+  std::sort(mcp_methods_.begin(), mcp_methods_.end());
+  mcp_methods_.erase(std::unique(mcp_methods_.begin(), mcp_methods_.end()), mcp_methods_.end());
+  const size_t slots = mcp_methods_.size() * kMcpOutcomes.size();
+  mcp_requests_ = std::make_unique<std::atomic<uint64_t>[]>(slots);
+  for (size_t i = 0; i < slots; ++i) {
+    mcp_requests_[i].store(0, std::memory_order_relaxed);
+  }
   zero(http_requests_);
   zero(auth_failures_);
   zero(control_plane_failures_);
 }
 
 void Registry::inc_mcp_request(std::string_view method, std::string_view outcome) {
-  size_t slot = index_of(kMcpMethods, method) * kMcpOutcomes.size() + index_of(kMcpOutcomes, outcome);
+  size_t slot = index_of(mcp_methods_, method) * kMcpOutcomes.size() + index_of(kMcpOutcomes, outcome);
   mcp_requests_[slot].fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -102,7 +113,7 @@ void Registry::inc_control_plane_failure(std::string_view operation) {
 void Registry::set_mcp_listener_up(bool up) { mcp_listener_up_.store(up, std::memory_order_relaxed); }
 
 uint64_t Registry::mcp_requests(std::string_view method, std::string_view outcome) const {
-  size_t slot = index_of(kMcpMethods, method) * kMcpOutcomes.size() + index_of(kMcpOutcomes, outcome);
+  size_t slot = index_of(mcp_methods_, method) * kMcpOutcomes.size() + index_of(kMcpOutcomes, outcome);
   return mcp_requests_[slot].load(std::memory_order_relaxed);
 }
 
@@ -156,14 +167,14 @@ std::string Registry::render() const {
 
   append_family_header(out, "sigma_agent_mcp_requests_total",
                        "MCP JSON-RPC messages handled, by method and outcome.", "counter");
-  for (size_t m = 0; m < kMcpMethods.size(); ++m) {
+  for (size_t m = 0; m < mcp_methods_.size(); ++m) {
     for (size_t o = 0; o < kMcpOutcomes.size(); ++o) {
       uint64_t v = mcp_requests_[m * kMcpOutcomes.size() + o].load(std::memory_order_relaxed);
       if (v == 0) {
         continue;
       }
       append_sample(out, "sigma_agent_mcp_requests_total",
-                    label("method", kMcpMethods[m]) + "," + label("outcome", kMcpOutcomes[o]),
+                    label("method", mcp_methods_[m]) + "," + label("outcome", kMcpOutcomes[o]),
                     format_value(v));
     }
   }

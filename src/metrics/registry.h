@@ -13,19 +13,18 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sigma::metrics {
 
 // Label vocabularies, each sorted so that rendering in index order is sorted.
 // Each holds "other", which receives every value outside the vocabulary.
-inline constexpr std::array<std::string_view, 9> kMcpMethods = {
-    "initialize", "notifications/cancelled", "notifications/initialized", "other", "ping",
-    "server/discover", "tools/call", "tools/list", "unknown"};
 inline constexpr std::array<std::string_view, 5> kMcpOutcomes = {"error", "notification", "ok",
                                                                  "other", "tool_error"};
 inline constexpr std::array<std::string_view, 3> kHttpListeners = {"mcp", "metrics", "other"};
@@ -41,12 +40,16 @@ inline constexpr int kMaxHttpCode = 599;
 class Registry final {
  public:
   // `version` is the agent version reported by sigma_agent_build_info.
-  explicit Registry(std::string version);
+  // `mcp_methods`: the method names the dispatcher serves and labels with
+  // (mcp/methods.h; main passes them in so the list is stated once), to
+  // which "unknown" and "other" are added. REQUIRES: the views outlive the
+  // registry (they name string literals).
+  Registry(std::string version, std::vector<std::string_view> mcp_methods);
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
   // sigma_agent_mcp_requests_total{method,outcome}. `method` is a method name
-  // from kMcpMethods ("unknown" for a method the dispatcher does not serve);
+  // given at construction ("unknown" for a method the dispatcher does not serve);
   // `outcome` is ok, error, tool_error or notification. Others fold to "other".
   void inc_mcp_request(std::string_view method, std::string_view outcome);
 
@@ -83,7 +86,8 @@ class Registry final {
   static size_t http_slot(std::string_view listener, int code);
 
   const std::string version_;
-  std::array<std::atomic<uint64_t>, kMcpMethods.size() * kMcpOutcomes.size()> mcp_requests_;
+  std::vector<std::string_view> mcp_methods_;  // sorted; holds "other" and "unknown"
+  std::unique_ptr<std::atomic<uint64_t>[]> mcp_requests_;  // mcp_methods_.size() * kMcpOutcomes.size()
   std::array<std::atomic<uint64_t>, kHttpListeners.size() * kHttpCodeSlots> http_requests_;
   std::array<std::atomic<uint64_t>, kAuthFailureReasons.size()> auth_failures_;
   std::array<std::atomic<uint64_t>, kControlPlaneOperations.size()> control_plane_failures_;

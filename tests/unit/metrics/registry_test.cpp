@@ -6,13 +6,17 @@
 #include <thread>
 #include <vector>
 
+#include "mcp/methods.h"
 #include "metrics/exposition.h"
 
 namespace sigma::metrics {
 namespace {
 
+// The vocabulary main passes: the methods the dispatcher serves.
+std::vector<std::string_view> served() { return {mcp::kServedMethods.begin(), mcp::kServedMethods.end()}; }
+
 TEST_CASE("a fresh registry renders build info, zeroed auth reasons and a down listener") {
-  Registry registry("1.2.3");
+  Registry registry("1.2.3", served());
   const std::string expected =
       "# HELP sigma_agent_auth_failures_total MCP HTTP requests refused by the security policy, by reason.\n"
       "# TYPE sigma_agent_auth_failures_total counter\n"
@@ -40,7 +44,7 @@ TEST_CASE("a fresh registry renders build info, zeroed auth reasons and a down l
 }
 
 TEST_CASE("increments render as sorted series with exact values") {
-  Registry registry("0.1.0");
+  Registry registry("0.1.0", served());
   registry.inc_mcp_request("tools/list", "ok");
   registry.inc_mcp_request("initialize", "ok");
   registry.inc_mcp_request("tools/call", "tool_error");
@@ -95,7 +99,7 @@ TEST_CASE("increments render as sorted series with exact values") {
 }
 
 TEST_CASE("label values outside a vocabulary fold to other so cardinality stays bounded") {
-  Registry registry("0.1.0");
+  Registry registry("0.1.0", served());
   SUBCASE("client-chosen method names") {
     registry.inc_mcp_request("resources/list", "ok");
     registry.inc_mcp_request("x\"}\nevil 1", "ok");
@@ -139,7 +143,7 @@ TEST_CASE("label values outside a vocabulary fold to other so cardinality stays 
 }
 
 TEST_CASE("the version label is escaped") {
-  Registry registry("1.0 \"beta\"\\x\nnext");
+  Registry registry("1.0 \"beta\"\\x\nnext", served());
   CHECK(registry.render().find("sigma_agent_build_info{version=\"1.0 \\\"beta\\\"\\\\x\\nnext\"} 1\n") !=
         std::string::npos);
 }
@@ -179,7 +183,7 @@ TEST_CASE("sample values are spelled the way Prometheus parses them") {
 }
 
 TEST_CASE("concurrent increments from four threads are all counted") {
-  Registry registry("0.1.0");
+  Registry registry("0.1.0", served());
   constexpr int kThreads = 4;
   constexpr int kIncrements = 10000;
   std::vector<std::thread> threads;
@@ -204,6 +208,18 @@ TEST_CASE("concurrent increments from four threads are all counted") {
   CHECK(registry.auth_failures("invalid_token") == kThreads * kIncrements);
   CHECK(registry.render().find("sigma_agent_mcp_requests_total{method=\"tools/call\",outcome=\"ok\"} 40000\n") !=
         std::string::npos);
+}
+
+TEST_CASE("every method the dispatcher serves, and its unknown label, is a series of its own") {
+  Registry registry("0.1.0", served());
+  for (std::string_view method : mcp::kServedMethods) {
+    registry.inc_mcp_request(mcp::method_label(method), "ok");
+    CHECK(registry.mcp_requests(method, "ok") == 1);
+  }
+  registry.inc_mcp_request(mcp::method_label("resources/list"), "error");
+  CHECK(registry.mcp_requests("unknown", "error") == 1);
+  CHECK(registry.mcp_requests("other", "error") == 0);
+  CHECK(registry.render().find("method=\"unknown\",outcome=\"error\"} 1") != std::string::npos);
 }
 
 }  // namespace
