@@ -38,7 +38,7 @@ int run_stdio(const config::Config& config, const app::ToolSet& tools) {
   InlineExecutor executor;
   mcp::Dispatcher dispatcher(tools.registry(), executor, app::server_info());
   log_info("serving MCP on stdio");
-  return app::serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes);
+  return app::serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes, config.tool_timeout_s * 1000);
 }
 
 int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Secrets& secrets) {
@@ -83,6 +83,7 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Sec
   app::McpEndpointOptions endpoint_options;
   endpoint_options.bind_is_loopback = mcp_plan.bind.is_loopback;
   endpoint_options.allowed_origins = config.mcp_allowed_origins;
+  endpoint_options.tool_timeout_ms = config.tool_timeout_s * 1000;
   app::McpEndpoint mcp_endpoint(dispatcher, registry, token, endpoint_options);
   app::ListenerSpec mcp_spec = app::endpoint_listener("mcp", "AGENT_MCP_BIND", planned.addresses,
                                                       app::server_options(config), mcp_endpoint);

@@ -126,6 +126,7 @@ void McpEndpoint::on_request(http::Request&& request, http::Respond respond) {
   if (options_.tool_timeout_ms > 0) {
     context.deadline_ms = monotonic_ms() + options_.tool_timeout_ms;
   }
+  context.transport_gone = request.connection_gone;
   dispatcher_.handle(request.body, context, [this, respond = std::move(respond)](mcp::Reply reply) {
     http::Response r;
     switch (reply.disposition) {

@@ -2,16 +2,21 @@
 
 #include <string>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace sigma::app {
-int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size_t max_line_bytes) {
+int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size_t max_line_bytes,
+                int64_t tool_timeout_ms) {
   std::string line;
   bool oversized = false;
   int c;
   auto dispatch = [&](std::string_view message) -> bool {
     mcp::RequestContext context;
     context.transport = mcp::Transport::kStdio;
+    if (tool_timeout_ms > 0) {
+      context.deadline_ms = monotonic_ms() + tool_timeout_ms;
+    }
     bool ok = true;
     dispatcher.handle(message, context, [&](mcp::Reply reply) {
       if (reply.disposition == mcp::Disposition::kAccepted || reply.body.empty()) {

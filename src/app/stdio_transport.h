@@ -11,13 +11,16 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 
 #include "mcp/dispatcher.h"
 
 namespace sigma::app {
 
-// Serves until EOF on `in`. Returns 0 on EOF, 1 on an output error.
-int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size_t max_line_bytes);
+// Serves until EOF on `in`. Each tools/call gets a deadline of
+// `tool_timeout_ms` (0 = none). Returns 0 on EOF, 1 on an output error.
+int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size_t max_line_bytes,
+                int64_t tool_timeout_ms = 0);
 
 }  // namespace sigma::app

@@ -133,11 +133,11 @@ std::optional<uint16_t> PortAllocator::take_candidate(Protocol protocol, int64_t
   return std::nullopt;
 }
 
-void PortAllocator::release(Protocol protocol, uint16_t port) {
+void PortAllocator::release_locked(Protocol protocol, uint16_t port) {
   reserved_until_ms_.erase(reservation_key(protocol, port));
 }
 
-Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol protocol) {
+Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol protocol, const StopCheck& stop) {
   std::vector<uint16_t> ports;
   if (count == 0) {
     return ports;
@@ -163,11 +163,17 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
   auto release_all = [&] {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const uint16_t port : ports) {
-      release(protocol, port);
+      release_locked(protocol, port);
     }
   };
 
   while (ports.size() < count) {
+    if (stop) {
+      if (Status s = stop(); !s) {
+        release_all();
+        return s;
+      }
+    }
     std::optional<uint16_t> candidate;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -185,7 +191,7 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      release(protocol, *candidate);
+      release_locked(protocol, *candidate);
     }
     if (!free) {
       release_all();
@@ -211,6 +217,13 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
   }
   std::sort(ports.begin(), ports.end());
   return ports;
+}
+
+void PortAllocator::release(const std::vector<uint16_t>& ports, Protocol protocol) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const uint16_t port : ports) {
+    release_locked(protocol, port);
+  }
 }
 
 }  // namespace sigma::host

@@ -60,7 +60,15 @@ class PortAllocator final {
   //    10000-10010; widen the range or ask for fewer",
   //   or the error of a bind test that could not run.
   // count == 0 yields an empty list.
-  Result<std::vector<uint16_t>> allocate(size_t count, Protocol protocol);
+  // `stop`, when given, is asked before each bind test; a failure it returns
+  // ends the call at once, with every reservation of the call released, and
+  // is returned as is (cancellation and deadlines: mcp::CallContext).
+  using StopCheck = std::function<Status()>;
+  Result<std::vector<uint16_t>> allocate(size_t count, Protocol protocol, const StopCheck& stop = {});
+
+  // Gives back ports an allocate() call returned, before their reservation
+  // lapses: for a caller that could not hand them on (cancelled at the end).
+  void release(const std::vector<uint16_t>& ports, Protocol protocol);
 
   uint16_t range_start() const { return range_start_; }
   uint16_t range_end() const { return range_end_; }
@@ -71,7 +79,7 @@ class PortAllocator final {
   // Under mutex_: the next port after the cursor that is not reserved for
   // `protocol`, now reserved; nullopt once `budget` candidates are used up.
   std::optional<uint16_t> take_candidate(Protocol protocol, int64_t now_ms, size_t& budget);
-  void release(Protocol protocol, uint16_t port);
+  void release_locked(Protocol protocol, uint16_t port);  // REQUIRES: mutex_ held
 
   const uint16_t range_start_;
   const uint16_t range_end_;

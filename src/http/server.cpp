@@ -113,6 +113,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     if (phase_ == Phase::kClosed) {
       return;
     }
+    gone_->store(true, std::memory_order_relaxed);
     phase_ = Phase::kClosed;
     cancel_timer();
     loop_.remove(fd_.get());
@@ -259,6 +260,11 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       }
       if (n == 0) {
         peer_eof_ = true;
+        if (phase_ == Phase::kHandling) {
+          // A client that closes while its request is handled will not read
+          // the answer (no MCP client half-closes a POST it awaits).
+          gone_->store(true, std::memory_order_relaxed);
+        }
         return;
       }
       if (errno == EINTR) {
@@ -458,6 +464,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     };
     Request request = std::move(request_);
     request_ = Request();
+    request.connection_gone = gone_;
     server_.request_handler_(std::move(request), std::move(respond));
   }
 
@@ -733,6 +740,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   Server& server_;
   net::EventLoop& loop_;
   const ServerOptions& options_;
+  const std::shared_ptr<std::atomic<bool>> gone_ = std::make_shared<std::atomic<bool>>(false);
   ParseLimits limits_;
   const uint64_t id_;
   UniqueFd fd_;

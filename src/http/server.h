@@ -18,6 +18,7 @@
 // the response instead of a reset (RFC 9112 §9.6).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -46,6 +47,11 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names as received, values OWS-trimmed
   std::string body;  // decoded (chunked framing removed); empty in the HeadHandler
   net::SocketAddress peer;
+  // Becomes true once the connection the request came on is gone (closed,
+  // reset, or the peer's FIN while the request is being handled): nobody
+  // can receive the answer any more. Set on the loop thread; a handler's
+  // work on another thread may poll it.
+  std::shared_ptr<const std::atomic<bool>> connection_gone;
 
   // Value of the first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;

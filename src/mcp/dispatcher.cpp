@@ -382,6 +382,7 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   state->id = id;
   state->arguments = std::move(arguments);
   state->context.deadline_ms = context.deadline_ms;
+  state->context.transport_gone = context.transport_gone;
   std::string key = json::write(id);
   {
     std::lock_guard<std::mutex> lock(mutex_);

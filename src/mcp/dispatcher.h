@@ -50,6 +50,9 @@ struct RequestContext {
   // HTTP MCP-Protocol-Version as received; nullopt = absent (stdio: always nullopt).
   std::optional<std::string> protocol_version_header;
   int64_t deadline_ms = 0;  // monotonic deadline for tool calls; 0 = none
+  // The transport's "the answer can no longer be delivered" flag, handed to
+  // tool calls as CallContext::transport_gone; nullptr = cannot tell.
+  std::shared_ptr<const std::atomic<bool>> transport_gone;
 };
 
 // What the transport should do; HTTP maps these to statuses once, in the glue.

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/status.h"
 #include "json/value.h"
 
 namespace sigma::mcp {
@@ -39,11 +41,31 @@ struct ToolResult {
   static ToolResult failure(std::string text) { return ToolResult{json::Value(), true, std::move(text)}; }
 };
 
-// Per-call facts a tool may consult.
+// Per-call facts a tool may consult. A tool that loops (bind tests, samples)
+// asks should_stop() between steps and, when told to stop, undoes what it
+// reserved and returns.
 struct CallContext {
-  int64_t deadline_ms = 0;  // monotonic_ms() deadline; 0 = none
-  // Set by the dispatcher when the client cancels; long tools poll it.
+  int64_t deadline_ms = 0;  // monotonic_ms() deadline (AGENT_TOOL_TIMEOUT); 0 = none
+  // Set by the dispatcher when the client sends notifications/cancelled.
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  // Set by the transport when the connection the answer would go to is
+  // gone; nullptr when the transport cannot tell (stdio).
+  std::shared_ptr<const std::atomic<bool>> transport_gone;
+
+  // Ok while the call may go on; otherwise why it must stop, for the tool
+  // error: cancelled by the client, connection closed, or past the deadline.
+  Status should_stop() const {
+    if (cancelled && cancelled->load(std::memory_order_relaxed)) {
+      return Status::error("cancelled by the client (notifications/cancelled)");
+    }
+    if (transport_gone && transport_gone->load(std::memory_order_relaxed)) {
+      return Status::error("cancelled: the client closed the connection");
+    }
+    if (deadline_ms > 0 && monotonic_ms() >= deadline_ms) {
+      return Status::deadline_exceeded("the tool ran past its deadline (AGENT_TOOL_TIMEOUT)");
+    }
+    return Status::ok();
+  }
 };
 
 class Tool {

@@ -80,7 +80,7 @@ mcp::ToolAnnotations AllocatePortsTool::annotations() const {
   return a;
 }
 
-mcp::ToolResult AllocatePortsTool::call(const json::Value& arguments, const mcp::CallContext& /*context*/) {
+mcp::ToolResult AllocatePortsTool::call(const json::Value& arguments, const mcp::CallContext& context) {
   if (allocator_ == nullptr) {
     return mcp::ToolResult::failure(std::string(kPortAllocationOffText));
   }
@@ -101,9 +101,16 @@ mcp::ToolResult AllocatePortsTool::call(const json::Value& arguments, const mcp:
     protocol = *parsed;
   }
 
-  Result<std::vector<uint16_t>> ports = allocator_->allocate(static_cast<size_t>(*count), protocol);
+  Result<std::vector<uint16_t>> ports =
+      allocator_->allocate(static_cast<size_t>(*count), protocol, [&context] { return context.should_stop(); });
   if (!ports) {
     return mcp::ToolResult::failure(ports.error());
+  }
+  // Cancelled after the last bind test: nobody will receive these ports, so
+  // they go back now instead of staying reserved for the whole hold time.
+  if (Status stop = context.should_stop(); !stop) {
+    allocator_->release(*ports, protocol);
+    return mcp::ToolResult::failure(stop.message());
   }
   json::Value list = json::Value::array();
   for (const uint16_t port : *ports) {

@@ -287,5 +287,33 @@ TEST_CASE("a zero count yields no ports and an invalid range is narrowed, not tr
   CHECK(reversed.range_end() == 50000);
 }
 
+TEST_CASE("a stop check that fails mid-call ends it and releases every port it had reserved") {
+  const uint16_t start = test_block_start();
+  const uint16_t end = static_cast<uint16_t>(start + 99);
+  PortAllocator allocator(start, end, 60000);
+  int checks = 0;
+  Result<std::vector<uint16_t>> stopped = allocator.allocate(80, Protocol::kTcp, [&checks] {
+    return ++checks > 40 ? Status::error("cancelled by the client") : Status::ok();
+  });
+  REQUIRE_FALSE(stopped.is_ok());
+  CHECK(stopped.error() == "cancelled by the client");
+  CHECK(checks == 41);  // asked before each bind test, and no further
+  // Nothing of the stopped call stays reserved: the whole range is
+  // available to the next caller (less ports other processes hold).
+  Result<std::vector<uint16_t>> all = allocator.allocate(90, Protocol::kTcp);
+  CHECK_MESSAGE(all.is_ok(), error_of(all));
+}
+
+TEST_CASE("release gives back returned ports before their reservation lapses") {
+  const uint16_t start = test_block_start();
+  PortAllocator allocator(start, static_cast<uint16_t>(start + 9), 60000);
+  Result<std::vector<uint16_t>> first = allocator.allocate(8, Protocol::kUdp);
+  REQUIRE_MESSAGE(first.is_ok(), error_of(first));
+  CHECK_FALSE(allocator.allocate(8, Protocol::kUdp).is_ok());  // still reserved
+  allocator.release(*first, Protocol::kUdp);
+  Result<std::vector<uint16_t>> again = allocator.allocate(8, Protocol::kUdp);
+  CHECK_MESSAGE(again.is_ok(), error_of(again));
+}
+
 }  // namespace
 }  // namespace sigma::host

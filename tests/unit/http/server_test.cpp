@@ -46,6 +46,7 @@ net::SocketAddress loopback_any_port() {
 struct Held {
   std::atomic<int> count{0};
   Respond respond;  // loop thread only
+  std::shared_ptr<const std::atomic<bool>> connection_gone;  // set before count
 };
 
 // Echoes "METHOD TARGET BODY". Target "/slow" answers after 100 ms (from a
@@ -61,6 +62,7 @@ RequestHandler echo_handler(net::EventLoop& loop, Held& held) {
     }
     if (request.target == "/held") {
       held.respond = std::move(respond);
+      held.connection_gone = request.connection_gone;
       held.count++;
       return;
     }
@@ -139,6 +141,15 @@ class TestServer {
   }
 
   int held_count() const { return held_.count; }
+  // The held request's connection_gone flag, once it has been held.
+  std::shared_ptr<const std::atomic<bool>> held_connection_gone() {
+    int64_t deadline = monotonic_ms() + 5000;
+    while (held_.count == 0 && monotonic_ms() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    REQUIRE(held_.count == 1);
+    return held_.connection_gone;
+  }
 
   size_t connection_count() {
     return on_loop([](Server& s) { return s.connection_count(); });
@@ -545,6 +556,26 @@ TEST_CASE("a response after the client vanished is dropped without harm") {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   CHECK(server.connection_count() == 0);
+}
+
+TEST_CASE("a request's connection_gone flag turns true when its client goes away mid-handling") {
+  TestServer server;
+  std::shared_ptr<const std::atomic<bool>> gone;
+  {
+    Client c(server.port());
+    c.send(get("/held"));
+    gone = server.held_connection_gone();
+    REQUIRE(gone.get() != nullptr);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK_FALSE(gone->load());  // waiting for the answer is not going away
+  }  // the client closes
+  int64_t deadline = monotonic_ms() + 3000;
+  while (!gone->load() && monotonic_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(gone->load());
+  server.release_held(Response());  // an answer for nobody is dropped
+  check_still_serving(server);
 }
 
 TEST_CASE("a half-closed client still gets its answer") {

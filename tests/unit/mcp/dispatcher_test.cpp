@@ -57,6 +57,7 @@ class FakeTool final : public Tool {
     last_arguments = arguments;
     saw_cancelled = context.cancelled->load();
     last_deadline_ms = context.deadline_ms;
+    last_stop = context.should_stop();
     if (mode == Mode::kThrow) {
       throw std::runtime_error("boom");
     }
@@ -71,6 +72,7 @@ class FakeTool final : public Tool {
   Value last_arguments;
   bool saw_cancelled = false;
   int64_t last_deadline_ms = -1;
+  Status last_stop;
 
  private:
   Value input_schema_;
@@ -842,6 +844,35 @@ TEST_CASE("notifications/cancelled sets the cancel flag of the matching in-fligh
   // A cancel after completion reaches nothing and still gets no reply.
   CHECK(f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}})").disposition ==
         Disposition::kAccepted);
+}
+
+TEST_CASE("the transport's gone flag reaches the call, and should_stop says why") {
+  DeferredExecutor executor;
+  Fixture f(&executor);
+  RequestContext context;
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  context.transport_gone = gone;
+  f.dispatcher->handle(call_body(R"({"count":3})", "1"), context, [](Reply) {});
+  gone->store(true);  // the connection closed while the call waited for a worker
+  executor.run_all();
+  REQUIRE_FALSE(f.tool->last_stop);
+  CHECK(f.tool->last_stop.message().find("closed the connection") != std::string::npos);
+
+  // A notifications/cancelled is named as such, and a deadline as a deadline.
+  f.dispatcher->handle(call_body(R"({"count":3})", "2"), RequestContext{}, [](Reply) {});
+  f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}})");
+  executor.run_all();
+  CHECK(f.tool->last_stop.message().find("notifications/cancelled") != std::string::npos);
+
+  RequestContext overdue;
+  overdue.deadline_ms = 1;
+  f.dispatcher->handle(call_body(R"({"count":3})", "3"), overdue, [](Reply) {});
+  executor.run_all();
+  CHECK(f.tool->last_stop.code() == Status::Code::kDeadlineExceeded);
+
+  f.dispatcher->handle(call_body(R"({"count":3})", "4"), RequestContext{}, [](Reply) {});
+  executor.run_all();
+  CHECK(f.tool->last_stop.is_ok());
 }
 
 TEST_CASE("a cancel names the id type exactly") {

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include "base/unique_fd.h"
@@ -183,6 +185,38 @@ TEST_CASE("register_builtin_tools adds query_metrics then allocate_ports") {
   mcp::Tool* metrics = registry.find("query_metrics");
   REQUIRE(metrics != nullptr);
   CHECK_FALSE(metrics->call(json::Value::object(), mcp::CallContext{}).is_error);
+}
+
+TEST_CASE("a cancelled or overdue allocate_ports call fails and leaves nothing reserved") {
+  const uint16_t start = test_ports_start();
+  host::PortAllocator allocator(start, static_cast<uint16_t>(start + 9), 60000);
+  AllocatePortsTool tool(&allocator);
+  json::Value arguments = json::Value::object();
+  arguments.set("count", json::Value(8));
+
+  mcp::CallContext cancelled;
+  cancelled.cancelled->store(true);
+  mcp::ToolResult r = tool.call(arguments, cancelled);
+  CHECK(r.is_error);
+  CHECK(r.error_text.find("cancelled by the client") != std::string::npos);
+
+  mcp::CallContext gone;
+  auto flag = std::make_shared<std::atomic<bool>>(true);
+  gone.transport_gone = flag;
+  r = tool.call(arguments, gone);
+  CHECK(r.is_error);
+  CHECK(r.error_text.find("closed the connection") != std::string::npos);
+
+  mcp::CallContext overdue;
+  overdue.deadline_ms = 1;  // long past
+  r = tool.call(arguments, overdue);
+  CHECK(r.is_error);
+  CHECK(r.error_text.find("AGENT_TOOL_TIMEOUT") != std::string::npos);
+
+  // None of the three kept a port: all eight are there for the next call,
+  // and then they are reserved.
+  CHECK_FALSE(tool.call(arguments, mcp::CallContext{}).is_error);
+  CHECK(tool.call(arguments, mcp::CallContext{}).is_error);
 }
 
 }  // namespace
