@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "base/unique_fd.h"
 
@@ -18,15 +19,6 @@ std::string context(std::string_view label, const std::string& path) {
   out += ' ';
   out += path;
   return out;
-}
-
-// Overwrites a buffer that held secret bytes before it is freed.
-void wipe(std::string& s) {
-  volatile char* p = s.data();
-  for (size_t i = 0; i < s.size(); ++i) {
-    p[i] = 0;
-  }
-  s.clear();
 }
 
 }  // namespace
@@ -49,28 +41,13 @@ Result<SecretFile> read_secret_file(const std::string& path, std::string_view la
   if (st.st_size > static_cast<off_t>(kMaxSecretFileBytes)) {
     return Status::error(where + " is larger than " + std::to_string(kMaxSecretFileBytes) + " bytes");
   }
-  // Read one byte more than allowed: the file may have grown since fstat.
-  std::string content(kMaxSecretFileBytes + 1, '\0');
-  size_t used = 0;
-  while (used < content.size()) {
-    ssize_t n = ::read(fd.get(), content.data() + used, content.size() - used);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      int saved = errno;
-      wipe(content);
-      return Status::from_errno(where, saved);
-    }
-    if (n == 0) {
-      break;
-    }
-    used += static_cast<size_t>(n);
+  // The file may have grown since fstat: the read is bounded again.
+  Result<std::string> read = read_to_end(fd, where, kMaxSecretFileBytes, FileContent::kSecret);
+  if (!read) {
+    return read.status();
   }
-  if (used > kMaxSecretFileBytes) {
-    wipe(content);
-    return Status::error(where + " is larger than " + std::to_string(kMaxSecretFileBytes) + " bytes");
-  }
+  std::string content = std::move(*read);
+  const size_t used = content.size();
   // Editors add a final "\n" (or "\r\n"); `echo` does too. Strip it and any
   // surrounding blanks, which are never part of a header-borne secret.
   std::string_view trimmed = trim_space(std::string_view(content.data(), used));

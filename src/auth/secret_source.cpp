@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "auth/secret_file.h"
+#include "base/file.h"
 #include "base/log.h"
 
 namespace sigma::auth {
@@ -11,11 +12,7 @@ namespace {
 // Overwrites the bytes of a secret before its memory is freed, so a rotated
 // token does not linger in the heap.
 void wipe_and_delete(const std::string* s) {
-  auto* writable = const_cast<std::string*>(s);
-  volatile char* p = writable->data();
-  for (size_t i = 0; i < writable->size(); ++i) {
-    p[i] = 0;
-  }
+  wipe(*const_cast<std::string*>(s));
   delete s;
 }
 

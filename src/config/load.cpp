@@ -1,5 +1,6 @@
 #include "config/load.h"
 
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "base/file.h"
 #include "base/strings.h"
 #include "config/operator_text.h"
 #include "config/setting_table.h"
@@ -357,33 +359,7 @@ Environment system_environment() {
   };
   env.read_file = [](const std::string& path) -> Result<std::string> {
     constexpr size_t kMaxConfigBytes = 1 << 20;
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      return Status::from_errno(path, errno);
-    }
-    std::string data;
-    char buf[4096];
-    while (true) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        int saved = errno;
-        ::close(fd);
-        return Status::from_errno(path, saved);
-      }
-      if (n == 0) {
-        break;
-      }
-      data.append(buf, static_cast<size_t>(n));
-      if (data.size() > kMaxConfigBytes) {
-        ::close(fd);
-        return Status::error(path + ": larger than 1 MiB, not a config file");
-      }
-    }
-    ::close(fd);
-    return data;
+    return read_file(path, kMaxConfigBytes);
   };
   env.file_exists = [](const std::string& path) { return ::access(path.c_str(), F_OK) == 0; };
   env.names = [] {

@@ -1,12 +1,8 @@
 #include "host/procfs.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <utility>
 
-#include "base/unique_fd.h"
+#include "base/file.h"
 
 namespace sigma::host {
 
@@ -23,30 +19,8 @@ std::string ProcFs::path(std::string_view relative_path) const {
 }
 
 Result<std::string> ProcFs::read(std::string_view relative_path) const {
-  const std::string full = path(relative_path);
   // O_NOFOLLOW is deliberately absent: /proc/self and /proc/mounts are symlinks.
-  UniqueFd fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd.is_valid()) {
-    return Status::from_errno(full, errno);
-  }
-  std::string data;
-  char buffer[4096];
-  while (true) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return Status::from_errno(full, errno);
-    }
-    if (n == 0) {
-      return data;
-    }
-    if (data.size() + static_cast<size_t>(n) > max_read_bytes_) {
-      return Status::error(full + ": larger than " + std::to_string(max_read_bytes_) + " bytes");
-    }
-    data.append(buffer, static_cast<size_t>(n));
-  }
+  return read_file(path(relative_path), max_read_bytes_);
 }
 
 }  // namespace sigma::host
