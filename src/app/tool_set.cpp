@@ -5,9 +5,10 @@
 namespace sigma::app {
 namespace {
 
-tools::ToolDependencies tool_dependencies(const config::Config& config, host::PortAllocator& allocator) {
+tools::ToolDependencies tool_dependencies(const config::Config& config, const host::HostOps& host,
+                                          host::PortAllocator& allocator) {
   tools::ToolDependencies deps;
-  deps.metrics.proc_root = config.host_proc;
+  deps.host = &host;
   deps.metrics.hostname_override = config.hostname.value_or("");
   deps.metrics.agent_version = SIGMA_VERSION;
   deps.metrics.port_scan_enabled = config.port_scan;
@@ -20,8 +21,10 @@ tools::ToolDependencies tool_dependencies(const config::Config& config, host::Po
 }  // namespace
 
 ToolSet::ToolSet(const config::Config& config)
-    : allocator_(config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000) {
-  tools::register_builtin_tools(registry_, tool_dependencies(config, allocator_));
+    : host_(config.host_proc),
+      allocator_(config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000, {},
+                 [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); }) {
+  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, allocator_));
 }
 
 mcp::ServerInfo server_info() {

@@ -1,13 +1,15 @@
 // The agent's tools, built once from the configuration and served by both
 // transports (the HTTP daemon and `--stdio`).
 //
-// Owns: the port allocator behind allocate_ports and the tool registry.
+// Owns: the host seam the tools use (in-process today; a privileged helper
+// later), the port allocator behind allocate_ports and the tool registry.
 // Must not: know a transport or a listener.
 // Threading: built on the main thread before any worker starts; afterwards the
 // registry is read-only and the allocator locks itself.
 #pragma once
 
 #include "config/config.h"
+#include "host/ops.h"
 #include "host/port_allocator.h"
 #include "mcp/dispatcher.h"
 #include "mcp/tool.h"
@@ -23,6 +25,7 @@ class ToolSet final {
   const mcp::ToolRegistry& registry() const { return registry_; }
 
  private:
+  host::LocalHostOps host_;
   host::PortAllocator allocator_;
   mcp::ToolRegistry registry_;
 };

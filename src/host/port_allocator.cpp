@@ -109,11 +109,13 @@ Result<bool> is_port_free(uint16_t port, Protocol protocol) {
   return *v6 != BindOutcome::kTaken;
 }
 
-PortAllocator::PortAllocator(uint16_t range_start, uint16_t range_end, int64_t reserve_ms, Clock clock)
+PortAllocator::PortAllocator(uint16_t range_start, uint16_t range_end, int64_t reserve_ms, Clock clock,
+                             BindTest bind_test)
     : range_start_(std::max<uint16_t>(range_start, 1)),
       range_end_(std::max(range_end, std::max<uint16_t>(range_start, 1))),
       reserve_ms_(std::max<int64_t>(reserve_ms, 0)),
-      clock_(clock ? std::move(clock) : Clock(monotonic_ms)) {}
+      clock_(clock ? std::move(clock) : Clock(monotonic_ms)),
+      bind_test_(bind_test ? std::move(bind_test) : BindTest(is_port_free)) {}
 
 std::optional<uint16_t> PortAllocator::take_candidate(Protocol protocol, int64_t now_ms, size_t& budget) {
   const size_t size = range_size();
@@ -184,7 +186,7 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
     }
     // The bind test runs unlocked: the reservation already keeps every other
     // caller away from this port.
-    Result<bool> free = is_port_free(*candidate, protocol);
+    Result<bool> free = bind_test_(*candidate, protocol);
     if (free && *free) {
       ports.push_back(*candidate);
       continue;

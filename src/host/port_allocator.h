@@ -41,11 +41,15 @@ Result<bool> is_port_free(uint16_t port, Protocol protocol);
 class PortAllocator final {
  public:
   using Clock = std::function<int64_t()>;  // monotonic milliseconds
+  // Decides whether a port is free; the default is is_port_free. The daemon
+  // passes HostOps::is_port_free (host/ops.h), tests may pass a fake.
+  using BindTest = std::function<Result<bool>(uint16_t port, Protocol protocol)>;
 
   // REQUIRES: 1 <= range_start <= range_end, reserve_ms >= 0. A range that
   // breaks this is narrowed to a valid one rather than trusted. `clock` is
   // injectable for tests; the default is monotonic_ms().
-  PortAllocator(uint16_t range_start, uint16_t range_end, int64_t reserve_ms, Clock clock = {});
+  PortAllocator(uint16_t range_start, uint16_t range_end, int64_t reserve_ms, Clock clock = {},
+                BindTest bind_test = {});
 
   PortAllocator(const PortAllocator&) = delete;
   PortAllocator& operator=(const PortAllocator&) = delete;
@@ -85,6 +89,7 @@ class PortAllocator final {
   const uint16_t range_end_;
   const int64_t reserve_ms_;
   const Clock clock_;
+  const BindTest bind_test_;
 
   std::mutex mutex_;
   size_t cursor_ = 0;  // offset into the range of the next candidate

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "host/ops.h"
 
 namespace sigma::host {
 namespace {
@@ -275,14 +276,14 @@ Result<DiskUsage> disk_usage(const std::string& path) {
   return disk_usage_from_blocks(fs.f_blocks, fs.f_bfree, fs.f_frsize);
 }
 
-HostSnapshot collect(const ProcFs& proc, const std::string& disk_path, const std::string& hostname_override) {
+HostSnapshot collect(const HostOps& host, const std::string& disk_path, const std::string& hostname_override) {
   HostSnapshot snapshot;
   auto note = [&](std::string_view file, const std::string& message) {
-    snapshot.notes.push_back(proc.path(file) + ": " + message);
+    snapshot.notes.push_back(host.proc_path(file) + ": " + message);
   };
   // Reads `file` and parses it; a failure of either becomes one note.
   auto read_parsed = [&](std::string_view file, auto parse) -> decltype(parse(std::string_view())) {
-    Result<std::string> text = proc.read(file);
+    Result<std::string> text = host.read_proc(file);
     if (!text) {
       snapshot.notes.push_back(text.error());
       return text.status();
@@ -302,20 +303,20 @@ HostSnapshot collect(const ProcFs& proc, const std::string& disk_path, const std
 
   // /proc/stat lists online CPUs; cpuinfo is the fallback for trimmed procfs
   // views (some container runtimes) where stat is missing.
-  Result<std::string> stat_text = proc.read("stat");
+  Result<std::string> stat_text = host.read_proc("stat");
   Result<uint32_t> cores = stat_text ? count_cpus_in_stat(*stat_text) : Result<uint32_t>(stat_text.status());
   if (cores) {
     snapshot.cpu_cores = *cores;
   } else {
-    const std::string stat_problem = stat_text ? proc.path("stat") + ": " + cores.error() : stat_text.error();
-    Result<std::string> cpuinfo_text = proc.read("cpuinfo");
+    const std::string stat_problem = stat_text ? host.proc_path("stat") + ": " + cores.error() : stat_text.error();
+    Result<std::string> cpuinfo_text = host.read_proc("cpuinfo");
     Result<uint32_t> fallback =
         cpuinfo_text ? count_cpus_in_cpuinfo(*cpuinfo_text) : Result<uint32_t>(cpuinfo_text.status());
     if (fallback) {
       snapshot.cpu_cores = *fallback;
     } else {
       snapshot.notes.push_back(stat_problem);
-      snapshot.notes.push_back(cpuinfo_text ? proc.path("cpuinfo") + ": " + fallback.error()
+      snapshot.notes.push_back(cpuinfo_text ? host.proc_path("cpuinfo") + ": " + fallback.error()
                                             : cpuinfo_text.error());
     }
   }
@@ -328,7 +329,7 @@ HostSnapshot collect(const ProcFs& proc, const std::string& disk_path, const std
     }
   }
 
-  if (Result<DiskUsage> disk = disk_usage(disk_path); disk) {
+  if (Result<DiskUsage> disk = host.disk_usage(disk_path); disk) {
     snapshot.disk = *disk;
   } else {
     snapshot.notes.push_back(disk.error());

@@ -20,9 +20,10 @@
 #include <vector>
 
 #include "base/status.h"
-#include "host/procfs.h"
 
 namespace sigma::host {
+
+class HostOps;  // host/ops.h
 
 // Bounds past which a value is garbage, not a big machine.
 inline constexpr uint64_t kMaxMemoryKb = uint64_t{1} << 40;         // 1 PiB
@@ -97,7 +98,8 @@ Result<DiskUsage> disk_usage(const std::string& path);
 // <root>/cpuinfo (a note only when both fail). A non-empty
 // `hostname_override` (AGENT_HOSTNAME) is used as is and the hostname file is
 // not read.
-HostSnapshot collect(const ProcFs& proc, const std::string& disk_path,
+// Every read goes through `host` (host/ops.h).
+HostSnapshot collect(const HostOps& host, const std::string& disk_path,
                      const std::string& hostname_override = std::string());
 
 }  // namespace sigma::host

@@ -1,13 +1,16 @@
 #include "tools/builtin.h"
 
 #include <memory>
+#include <utility>
 
 #include "tools/allocate_ports.h"
 
 namespace sigma::tools {
 
 void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies& dependencies) {
-  registry.add(std::make_unique<QueryMetricsTool>(dependencies.metrics));
+  QueryMetricsOptions metrics = dependencies.metrics;
+  metrics.host = dependencies.host;
+  registry.add(std::make_unique<QueryMetricsTool>(std::move(metrics)));
   registry.add(std::make_unique<AllocatePortsTool>(dependencies.port_allocator));
 }
 

@@ -7,6 +7,7 @@
 // Threading: call at startup, before the registry is shared with workers.
 #pragma once
 
+#include "host/ops.h"
 #include "host/port_allocator.h"
 #include "mcp/tool.h"
 #include "tools/query_metrics.h"
@@ -14,6 +15,9 @@
 namespace sigma::tools {
 
 struct ToolDependencies {
+  // Every read and bind test of the host; set into metrics.host as well.
+  // REQUIRES: set, and it outlives the registry.
+  const host::HostOps* host = nullptr;
   QueryMetricsOptions metrics;
   // nullptr when AGENT_PORT_SCAN is off: allocate_ports is still listed and
   // answers with a sentence naming the setting. Must outlive the registry.

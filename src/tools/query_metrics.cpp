@@ -111,8 +111,7 @@ json::Value port_scan_to_json(const host::PortScanSnapshot& snapshot) {
 }
 
 mcp::ToolResult QueryMetricsTool::call(const json::Value& /*arguments*/, const mcp::CallContext& /*context*/) {
-  const host::ProcFs proc(options_.proc_root);
-  host::HostSnapshot node = host::collect(proc, options_.disk_path, options_.hostname_override);
+  host::HostSnapshot node = host::collect(*options_.host, options_.disk_path, options_.hostname_override);
 
   json::Value port_scan;  // null
   if (!options_.port_scan_enabled) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "host/ops.h"
 #include "host/port_scan.h"
 #include "json/value.h"
 #include "mcp/tool.h"
@@ -25,7 +26,9 @@ namespace sigma::tools {
 using PortScanProvider = std::function<std::optional<host::PortScanSnapshot>()>;
 
 struct QueryMetricsOptions {
-  std::string proc_root = "/proc";  // AGENT_HOST_PROC
+  // Where the host's facts are read (host/ops.h). REQUIRES: set, and it
+  // outlives the tool.
+  const host::HostOps* host = nullptr;
   std::string disk_path = "/";      // filesystem reported as disk_*_gb
   std::string hostname_override;    // AGENT_HOSTNAME; empty = read from procfs
   std::string agent_version;

@@ -315,5 +315,25 @@ TEST_CASE("release gives back returned ports before their reservation lapses") {
   CHECK_MESSAGE(again.is_ok(), error_of(again));
 }
 
+TEST_CASE("the bind test is injectable: the allocator returns only what it calls free") {
+  std::atomic<int> tests{0};
+  PortAllocator allocator(20000, 20019, 60000, {}, [&tests](uint16_t port, Protocol) -> Result<bool> {
+    ++tests;
+    return port % 2 == 0;  // odd ports are "taken"
+  });
+  Result<std::vector<uint16_t>> ports = allocator.allocate(10, Protocol::kTcp);
+  REQUIRE_MESSAGE(ports.is_ok(), error_of(ports));
+  for (uint16_t p : *ports) {
+    CHECK(p % 2 == 0);
+  }
+  CHECK(tests.load() == 19);  // it stops at the tenth even port, 20018
+  PortAllocator broken(20000, 20019, 60000, {}, [](uint16_t, Protocol) -> Result<bool> {
+    return Status::error("socket(AF_INET): Too many open files");
+  });
+  Result<std::vector<uint16_t>> none = broken.allocate(1, Protocol::kTcp);
+  REQUIRE_FALSE(none.is_ok());
+  CHECK(none.error() == "bind test: socket(AF_INET): Too many open files");
+}
+
 }  // namespace
 }  // namespace sigma::host

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "../guard_page.h"
+#include "host/ops.h"
+#include "host/procfs.h"
 
 namespace sigma::host {
 namespace {
@@ -61,8 +63,8 @@ TEST_CASE("normal fixture files parse to their exact values") {
 }
 
 TEST_CASE("the real /proc parses on this machine") {
-  const ProcFs proc("/proc");
-  const HostSnapshot snapshot = collect(proc, "/");
+  const LocalHostOps host("/proc");
+  const HostSnapshot snapshot = collect(host, "/");
   CHECK(snapshot.cpu_cores.has_value());
   CHECK(snapshot.ram_total_mb.has_value());
   CHECK(snapshot.uptime_seconds.has_value());
@@ -326,7 +328,7 @@ TEST_CASE("disk usage of a missing path names statvfs and the path") {
 // ---- collect() on the fixture trees ----
 
 TEST_CASE("collect on the normal tree knows every field and has no notes") {
-  const HostSnapshot s = collect(ProcFs("tests/fixtures/proc/normal"), "/");
+  const HostSnapshot s = collect(LocalHostOps("tests/fixtures/proc/normal"), "/");
   CHECK(s.hostname == std::optional<std::string>("vpn-node-17"));
   CHECK(s.cpu_cores == std::optional<uint32_t>(4));
   CHECK(s.ram_total_mb == std::optional<uint64_t>(1983));
@@ -339,7 +341,7 @@ TEST_CASE("collect on the normal tree knows every field and has no notes") {
 }
 
 TEST_CASE("collect uses a hostname override without reading the hostname file") {
-  const HostSnapshot s = collect(ProcFs("tests/fixtures/proc/missing"), "/", "edge-7");
+  const HostSnapshot s = collect(LocalHostOps("tests/fixtures/proc/missing"), "/", "edge-7");
   CHECK(s.hostname == std::optional<std::string>("edge-7"));
   for (const std::string& note : s.notes) {
     CHECK(note.find("hostname") == std::string::npos);
@@ -348,7 +350,7 @@ TEST_CASE("collect uses a hostname override without reading the hostname file") 
 
 TEST_CASE("collect on the truncated tree leaves cut fields unknown with one note each") {
   const std::string root = "tests/fixtures/proc/truncated";
-  const HostSnapshot s = collect(ProcFs(root), "/");
+  const HostSnapshot s = collect(LocalHostOps(root), "/");
   CHECK_FALSE(s.hostname.has_value());
   CHECK_FALSE(s.cpu_cores.has_value());
   CHECK(s.ram_total_mb == std::optional<uint64_t>(1983));  // its line is whole; MemAvailable is cut
@@ -367,7 +369,7 @@ TEST_CASE("collect on the truncated tree leaves cut fields unknown with one note
 
 TEST_CASE("collect on the missing tree falls back to cpuinfo and notes each absent file") {
   const std::string root = "tests/fixtures/proc/missing";
-  const HostSnapshot s = collect(ProcFs(root), "/nonexistent-sigma-path");
+  const HostSnapshot s = collect(LocalHostOps(root), "/nonexistent-sigma-path");
   CHECK(s.cpu_cores == std::optional<uint32_t>(2));  // from cpuinfo: stat is absent
   CHECK(s.ram_total_mb == std::optional<uint64_t>(1983));
   CHECK_FALSE(s.ram_available_mb.has_value());
@@ -385,7 +387,7 @@ TEST_CASE("collect on the missing tree falls back to cpuinfo and notes each abse
 
 TEST_CASE("collect on a root that does not exist notes everything and still returns") {
   const std::string root = "tests/fixtures/proc/does-not-exist";
-  const HostSnapshot s = collect(ProcFs(root), "/");
+  const HostSnapshot s = collect(LocalHostOps(root), "/");
   CHECK_FALSE(s.cpu_cores.has_value());
   CHECK(has_note(s, root + "/stat: No such file or directory"));
   CHECK(has_note(s, root + "/cpuinfo: No such file or directory"));
@@ -395,7 +397,7 @@ TEST_CASE("collect on a root that does not exist notes everything and still retu
 
 TEST_CASE("collect on the hostile tree rejects garbage and does not crash") {
   const std::string root = "tests/fixtures/proc/hostile";
-  const HostSnapshot s = collect(ProcFs(root), "/");
+  const HostSnapshot s = collect(LocalHostOps(root), "/");
   CHECK_FALSE(s.hostname.has_value());        // NUL byte
   CHECK_FALSE(s.ram_total_mb.has_value());    // first MemTotal overflows; the later one is ignored
   CHECK_FALSE(s.uptime_seconds.has_value());  // 1e300

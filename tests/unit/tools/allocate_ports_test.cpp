@@ -177,7 +177,8 @@ TEST_CASE("allocate_ports refuses unvalidated junk from a direct caller") {
 TEST_CASE("register_builtin_tools adds query_metrics then allocate_ports") {
   mcp::ToolRegistry registry;
   ToolDependencies dependencies;
-  dependencies.metrics.proc_root = "tests/fixtures/proc/normal";
+  const host::LocalHostOps host("tests/fixtures/proc/normal");
+  dependencies.host = &host;
   register_builtin_tools(registry, dependencies);
   REQUIRE(registry.tools().size() == 2);
   CHECK(registry.tools()[0]->name() == "query_metrics");

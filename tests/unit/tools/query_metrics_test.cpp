@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,9 +15,19 @@
 namespace sigma::tools {
 namespace {
 
+// One host seam per fixture tree, alive for the whole test run.
+const host::HostOps* fixture_host(const std::string& tree) {
+  static std::map<std::string, std::unique_ptr<host::LocalHostOps>> hosts;
+  std::unique_ptr<host::LocalHostOps>& slot = hosts[tree];
+  if (!slot) {
+    slot = std::make_unique<host::LocalHostOps>("tests/fixtures/proc/" + tree);
+  }
+  return slot.get();
+}
+
 QueryMetricsOptions options_for(const std::string& tree) {
   QueryMetricsOptions options;
-  options.proc_root = "tests/fixtures/proc/" + tree;
+  options.host = fixture_host(tree);
   options.disk_path = "/";
   options.agent_version = "1.2.3";
   return options;
@@ -196,6 +208,43 @@ TEST_CASE("the output schema check rejects a result of the wrong shape") {
   SUBCASE("extra key") { result.set("surprise", json::Value(1)); }
   SUBCASE("short load_avg") { result.set("load_avg", json::Value(json::Array{json::Value(1.0)})); }
   CHECK_FALSE(mcp::validate_arguments(tool.output_schema(), result).is_ok());
+}
+
+// A host that is not this machine: every fact comes from the seam.
+class FakeHost final : public host::HostOps {
+ public:
+  Result<std::string> read_proc(std::string_view relative_path) const override {
+    ++reads;
+    if (relative_path == "stat") {
+      return std::string("cpu  1 2 3\ncpu0 1 2 3\ncpu1 1 2 3\ncpu2 1 2 3\n");
+    }
+    if (relative_path == "meminfo") {
+      return std::string("MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\n");
+    }
+    return Status::error(proc_path(relative_path) + ": not in the fake");
+  }
+  std::string proc_path(std::string_view relative_path) const override {
+    return "fake:/" + std::string(relative_path);
+  }
+  Result<host::DiskUsage> disk_usage(const std::string&) const override { return host::DiskUsage{40.0, 10.5}; }
+  Result<bool> is_port_free(uint16_t, host::Protocol) const override { return true; }
+  mutable int reads = 0;
+};
+
+TEST_CASE("query_metrics reads the host only through the seam it is given") {
+  FakeHost fake;
+  QueryMetricsOptions options;
+  options.host = &fake;
+  options.hostname_override = "fake-node";
+  QueryMetricsTool tool(options);
+  json::Value result = call_tool(tool);
+  CHECK(fake.reads > 0);
+  CHECK(result.find("cpu_cores")->as_int() == 3);
+  REQUIRE(result.find("ram_mb") != nullptr);
+  CHECK(result.find("ram_mb")->as_int() == 2048);
+  CHECK(json::write(*result.find("disk_total_gb")) == "40");
+  const std::string notes = json::write(*result.find("notes"));
+  CHECK(notes.find("fake:/uptime: not in the fake") != std::string::npos);
 }
 
 }  // namespace
