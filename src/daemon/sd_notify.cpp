@@ -59,8 +59,10 @@ int64_t watchdog_ping_interval_ms() {
   if (!value || *value == 0) {
     return 0;
   }
-  // Ping at half the timeout, as sd_watchdog_enabled(3) recommends.
-  return static_cast<int64_t>(*value / 2000);
+  // Ping at half the timeout, as sd_watchdog_enabled(3) recommends; a
+  // timeout under 2 ms still gets pings, every millisecond.
+  const auto half_ms = static_cast<int64_t>(*value / 2000);
+  return half_ms > 0 ? half_ms : 1;
 }
 
 }  // namespace sigma::daemon

@@ -2,12 +2,16 @@
 // tools under concurrency.
 #include <signal.h>
 
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
 
+#include "../notify_listener.h"
+#include "base/clock.h"
 #include "harness.h"
 #include "json/json.h"
 
@@ -126,4 +130,47 @@ TEST_CASE("allocate_ports with the port scan off is a tool error naming AGENT_PO
   Daemon d({});
   REQUIRE(d.started());
   CHECK(is_tool_error_naming(call_allocate_ports(d.mcp_port(), 1), "AGENT_PORT_SCAN=true"));
+}
+
+TEST_CASE("under systemd: READY once serving, WATCHDOG at half the period, STOPPING on SIGTERM") {
+  NotifyListener notify(false, false);
+  DaemonOptions o;
+  o.env = {{"NOTIFY_SOCKET", notify.address()}, {"WATCHDOG_USEC", "400000"}};
+  Daemon d(o);
+  REQUIRE(d.started());
+  std::optional<std::string> first = notify.receive(5000);
+  REQUIRE(first.has_value());
+  CHECK(*first == "READY=1");
+  CHECK(daemon_answers(d.mcp_port()));  // READY means it serves
+
+  // Pings at 200 ms: four or five within a second, never a long gap.
+  const int64_t start = sigma::monotonic_ms();
+  int pings = 0;
+  int64_t last = start, longest_gap = 0;
+  while (sigma::monotonic_ms() - start < 1000) {
+    std::optional<std::string> m = notify.receive(500);
+    if (!m) {
+      break;
+    }
+    CHECK(*m == "WATCHDOG=1");
+    const int64_t now = sigma::monotonic_ms();
+    longest_gap = std::max(longest_gap, now - last);
+    last = now;
+    ++pings;
+  }
+  CHECK(pings >= 3);
+  CHECK(pings <= 7);
+  CHECK(longest_gap < 400);  // the whole WATCHDOG_USEC never passes unpinged
+
+  d.signal(SIGTERM);
+  bool stopping = false;
+  for (int i = 0; i < 10 && !stopping; ++i) {
+    std::optional<std::string> m = notify.receive(1000);
+    if (!m) {
+      break;
+    }
+    stopping = *m == "STOPPING=1";
+  }
+  CHECK(stopping);
+  CHECK(d.stop(SIGTERM, 5000) == std::optional<int>(0));
 }
