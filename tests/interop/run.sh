@@ -24,8 +24,7 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 fi
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-schema="$repo/../shared/reference/mcp-schema/2025-11-25/schema.json"
+schema="$here/mcp-schema/2025-11-25/schema.json"
 scenarios=(server-initialize ping tools-list dns-rebinding-protection)
 ready_timeout_s=15
 # allocate_ports hands out ports only while the port scan is on (SPEC §6); a

@@ -16,9 +16,8 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..');
-// The shared reference folder sits beside the repository.
-const schemaPath = resolve(repoRoot, '../shared/reference/mcp-schema/2025-11-25/schema.json');
+// The official schema, kept with its licence under tests/interop/mcp-schema.
+const schemaPath = resolve(here, 'mcp-schema', '2025-11-25', 'schema.json');
 const kProtocolVersion = '2025-11-25';
 const kExpectedTools = ['allocate_ports', 'query_metrics'];
 
