@@ -37,6 +37,9 @@ UNIT_OBJS  := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
 INTEG_SRCS := $(shell find tests/integration -name '*.cpp' 2>/dev/null | sort)
 INTEG_OBJS := $(INTEG_SRCS:%.cpp=$(BUILD)/obj/%.o)
 
+# `make run` and `make check` build in parallel by themselves.
+JOBS       ?= $(shell nproc 2>/dev/null || echo 1)
+
 BIN        := $(BUILD)/sigma-agent
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 INTEG_BIN  := $(BUILD)/tests/integration_tests
@@ -66,7 +69,8 @@ $(INTEG_BIN): $(INTEG_OBJS) $(BUILD)/libsigma.a
 
 test-binaries: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
 
-run: check-prereqs $(BIN)
+run: check-prereqs
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN)
 	./$(BIN)
 
 check-prereqs:
@@ -74,12 +78,12 @@ check-prereqs:
 
 check:
 	@sh tests/prereqs.sh check
-	@$(MAKE) --no-print-directory test-binaries
+	@$(MAKE) --no-print-directory -j$(JOBS) test-binaries
 	@sh tests/run_checks.sh $(BUILD)
 
 check-asan:
 	@sh tests/prereqs.sh check
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 test-binaries
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SANITIZE=1 test-binaries
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  SIGMA_SANITIZED=1 sh tests/run_checks.sh build/asan
 

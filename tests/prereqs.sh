@@ -12,10 +12,23 @@ need() { # need COMMAND-OR-FILE PACKAGE
 }
 need g++ g++
 need make make
-need /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
+# The static link needs libc.a; ask the compiler where it would look, so the
+# check holds on every architecture (it prints the bare name when not found).
+if command -v g++ >/dev/null 2>&1; then
+  case "$(g++ -print-file-name=libc.a)" in
+    /*) ;;
+    *) missing="$missing libc6-dev" ;;
+  esac
+else
+  missing="$missing libc6-dev"
+fi
+# curl: the README's first requests to the running daemon.
+need curl curl
 if [ "$mode" = check ]; then
   need /usr/include/doctest/doctest.h doctest-dev
   need mandoc mandoc
+  # file: the test that the binary is static.
+  need file file
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
