@@ -22,6 +22,19 @@ std::shared_ptr<const std::string> make_secret(std::string value) {
 
 }  // namespace
 
+bool is_header_value_secret(std::string_view text) {
+  if (text.empty() || text.front() == ' ' || text.back() == ' ') {
+    return false;
+  }
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
 SecretSource::SecretSource(SecretSetting setting, std::optional<std::string> inline_value,
                            std::optional<std::string> file_path)
     : setting_(setting), has_inline_(inline_value.has_value()), file_path_(std::move(file_path)) {
@@ -69,6 +82,11 @@ Status SecretSource::load() {
   } else if (secret->group_readable) {
     log_warn(label + " file is group-readable; restrict it with chmod 600 unless only the agent's group can read it",
              {{"path", *file_path_}, {"setting", std::string(setting_.file_name)}});
+  }
+  if (!setting_.is_valid(secret->secret)) {
+    wipe(secret->secret);
+    // Taking it would lock every client out: nobody can send it.
+    return Status::error(label + " file " + *file_path_ + " does not hold " + std::string(setting_.rule));
   }
   warn_if_short(secret->secret);
   std::shared_ptr<const std::string> fresh = make_secret(std::move(secret->secret));

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/token.h"
 #include "base/status.h"
 
 namespace sigma::auth {
@@ -30,15 +31,27 @@ namespace sigma::auth {
 // Below this many bytes a secret is warned about (it still works).
 inline constexpr size_t kMinSecretBytes = 16;
 
-// Names a secret setting in messages.
+// The API key travels as an X-Api-Key field value: non-empty, no control
+// character, no space at either end (RFC 9110 §5.5).
+bool is_header_value_secret(std::string_view text);
+
+// Names a secret setting in messages and says what a valid value is. Inline
+// values are checked by config with the same rule, files by SecretSource, so
+// a secret accepted from either source can always be sent.
 struct SecretSetting {
   std::string_view name;       // the inline setting: "AGENT_MCP_TOKEN"
   std::string_view file_name;  // the file setting: "AGENT_MCP_TOKEN_FILE"
   std::string_view label;      // "token": "token file /p is empty", "token reloaded"
+  bool (*is_valid)(std::string_view secret);
+  std::string_view rule;       // what is_valid accepts, for the error
 };
 
-inline constexpr SecretSetting kMcpTokenSetting{"AGENT_MCP_TOKEN", "AGENT_MCP_TOKEN_FILE", "token"};
-inline constexpr SecretSetting kApiKeySetting{"SIGMA_API_KEY", "SIGMA_API_KEY_FILE", "API key"};
+inline constexpr SecretSetting kMcpTokenSetting{
+    "AGENT_MCP_TOKEN", "AGENT_MCP_TOKEN_FILE", "token", is_token68,
+    "a non-empty bearer token of letters, digits and - . _ ~ + / (optionally ending in =), RFC 6750 §2.1"};
+inline constexpr SecretSetting kApiKeySetting{
+    "SIGMA_API_KEY", "SIGMA_API_KEY_FILE", "API key", is_header_value_secret,
+    "a non-empty key of visible characters (it is sent as the X-Api-Key header)"};
 
 class SecretSource final {
  public:
@@ -50,8 +63,9 @@ class SecretSource final {
 
   // Reads the file when one is configured and puts its secret in force;
   // logs the short-secret and file-mode warnings for whatever is in force.
-  // Failure: a message naming the file ("token file /p is empty"), never
-  // the content; the secret in force does not change.
+  // Failure: a message naming the file ("token file /p is empty", "... does
+  // not hold a non-empty bearer token of ..."), never the content; the
+  // secret in force does not change.
   [[nodiscard]] Status load();
   // load() again, for SIGHUP; logs the outcome ("token reloaded", or an
   // error line saying the previous secret stays in force).

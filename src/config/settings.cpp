@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "auth/origin.h"
+#include "auth/secret_source.h"
 #include "auth/token.h"
 #include "base/strings.h"
 #include "config/setting_table.h"
@@ -65,10 +66,6 @@ std::optional<uint16_t> parse_port(std::string_view s, uint16_t min) {
 
 // RFC 9110 §5.5: a field value may not carry CR, LF or NUL; we also refuse
 // other controls and surrounding spaces, which could not survive a header.
-bool is_header_safe(std::string_view s) {
-  return !s.empty() && !has_control(s) && s.front() != ' ' && s.back() != ' ';
-}
-
 std::optional<std::string> set_api_url(Config& c, std::string_view v) {
   Result<net::HttpUrl> url = net::parse_http_url(v);
   if (!url) {
@@ -85,8 +82,8 @@ std::optional<std::string> set_api_url(Config& c, std::string_view v) {
 }
 
 std::optional<std::string> set_api_key(Config& c, std::string_view v) {
-  if (!is_header_safe(v)) {
-    return some("a non-empty key of visible characters (it is sent as the X-Api-Key header)");
+  if (!auth::kApiKeySetting.is_valid(v)) {
+    return some(std::string(auth::kApiKeySetting.rule));
   }
   c.api_key = std::string(v);
   return std::nullopt;
@@ -180,10 +177,8 @@ std::optional<std::string> set_mcp_bind(Config& c, std::string_view v) {
 std::optional<std::string> set_mcp_token(Config& c, std::string_view v) {
   // The same token68 test bearer_token() applies to every request: a token
   // accepted here can always be presented (RFC 6750 §2.1).
-  if (!auth::is_token68(v)) {
-    return some(
-        "a non-empty bearer token of letters, digits and - . _ ~ + / (optionally ending in =), "
-        "RFC 6750 §2.1");
+  if (!auth::kMcpTokenSetting.is_valid(v)) {
+    return some(std::string(auth::kMcpTokenSetting.rule));
   }
   c.mcp_token = std::string(v);
   return std::nullopt;

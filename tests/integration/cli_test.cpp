@@ -97,3 +97,15 @@ TEST_CASE("a key file that does not exist fails at start naming the variable") {
   CHECK(r.err.find("SIGMA_API_KEY_FILE") != std::string::npos);
   CHECK(r.err.find("/nonexistent/sigma-key") != std::string::npos);
 }
+
+TEST_CASE("a token file holding a token no client could send fails at start with status 78") {
+  std::string path = write_temp_file("token-space", "pass word 0123456789abcdef\n", 0600);
+  RunResult check = run_agent({"--config=/dev/null", "--check-config", "--mcp-token-file=" + path});
+  CHECK(check.exit_code == 78);
+  CHECK(check.out.find("does not hold a non-empty bearer token") != std::string::npos);
+  RunResult start = run_agent({"--config=/dev/null", "--mcp-bind=127.0.0.1:0", "--metrics-port=0",
+                               "--mcp-token-file=" + path});
+  CHECK(start.exit_code == 78);
+  CHECK(start.err.find("AGENT_MCP_TOKEN_FILE") != std::string::npos);
+  CHECK((start.out + start.err).find("pass word") == std::string::npos);
+}

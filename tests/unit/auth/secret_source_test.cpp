@@ -148,6 +148,42 @@ TEST_CASE("reload rotates the secret and keeps the previous one when the file go
   CHECK_FALSE(contains(out, "-second"));
 }
 
+TEST_CASE("a file token no client could send is refused like an inline one, and a reload keeps the old") {
+  const char* unsendable[] = {"pass word-0123456789abcdef", "tok@en-0123456789abcdef", "t\xc3\xa9st-0123456789abcdef",
+                              "=leading-equals-0123456789"};
+  for (const char* bad : unsendable) {
+    SUBCASE(bad) {
+      CapturedLog log;
+      TempFile file;
+      file.write(std::string(bad) + "\n");
+      SecretSource token(kMcpTokenSetting, std::nullopt, file.path());
+      Status s = token.load();
+      REQUIRE_FALSE(s);
+      CHECK(contains(s.message(), "token file " + file.path() + " does not hold a non-empty bearer token"));
+      CHECK_FALSE(contains(s.message(), bad));
+      CHECK_FALSE(token.current());
+
+      file.write(kLong + "\n");
+      REQUIRE(token.load());
+      file.write(std::string(bad) + "\n");
+      token.reload();
+      CHECK(*token.current() == kLong);
+      const std::string out = log.drain();
+      CHECK(contains(out, "keeping the previous token"));
+      CHECK_FALSE(contains(out, bad));
+    }
+  }
+  // The API key's rule is the header field's: inner spaces are fine there.
+  TempFile key_file;
+  key_file.write("key with inner spaces 0123456789\n");
+  SecretSource key(kApiKeySetting, std::nullopt, key_file.path());
+  CHECK(key.load());
+  CHECK(is_header_value_secret("a b"));
+  CHECK_FALSE(is_header_value_secret(" a"));
+  CHECK_FALSE(is_header_value_secret("a\tb"));
+  CHECK_FALSE(is_header_value_secret(""));
+}
+
 TEST_CASE("readers on other threads always see a whole secret during reloads") {
   CapturedLog log;
   TempFile file;
