@@ -127,6 +127,7 @@ void McpEndpoint::on_request(http::Request&& request, http::Respond respond) {
     context.deadline_ms = monotonic_ms() + options_.tool_timeout_ms;
   }
   context.transport_gone = request.connection_gone;
+  context.sender = request.connection_id;
   dispatcher_.handle(request.body, context, [this, respond = std::move(respond)](mcp::Reply reply) {
     http::Response r;
     switch (reply.disposition) {

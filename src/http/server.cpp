@@ -465,6 +465,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     Request request = std::move(request_);
     request_ = Request();
     request.connection_gone = gone_;
+    request.connection_id = id_;
     server_.request_handler_(std::move(request), std::move(respond));
   }
 
@@ -858,7 +859,10 @@ void Server::on_listen_ready() {
     // Responses are written whole; do not let Nagle hold back the tail of a
     // pipelined batch or the answer after a 100 Continue.
     (void)::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    const uint64_t id = next_connection_id_++;
+    // Unique in the process, not only in this server: the MCP dispatcher
+    // behind several listeners tells senders apart by it.
+    static std::atomic<uint64_t> next_connection_id{1};
+    const uint64_t id = next_connection_id.fetch_add(1, std::memory_order_relaxed);
     auto connection = std::make_shared<Connection>(*this, id, std::move(fd), peer, monotonic_ms());
     connections_.emplace(id, connection);
     Status s = connection->start();

@@ -52,6 +52,8 @@ struct Request {
   // can receive the answer any more. Set on the loop thread; a handler's
   // work on another thread may poll it.
   std::shared_ptr<const std::atomic<bool>> connection_gone;
+  // The connection's id, unique in the process and never 0.
+  uint64_t connection_id = 0;
 
   // Value of the first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;
@@ -151,7 +153,6 @@ class Server final {
   // before any handler runs, so one scratch serves every connection and an
   // idle connection does not carry ~2 KiB of field slots.
   RequestHead head_scratch_;
-  uint64_t next_connection_id_ = 1;
   bool accepting_paused_ = false;
   net::TimerId resume_timer_ = 0;
   bool draining_ = false;

@@ -26,6 +26,9 @@ std::string printable_ascii(std::string_view text) {
   return out;
 }
 
+// The in_flight_ key of a request: its sender, then its id.
+std::string in_flight_key(uint64_t sender, const Value& id) { return std::to_string(sender) + " " + json::write(id); }
+
 Value supported_revision_names() {
   Value names = Value::array();
   for (Revision revision : kSupportedRevisions) {
@@ -209,7 +212,7 @@ void Dispatcher::handle_message(const Envelope& envelope, Revision revision, con
                                 bool in_batch, MessageDone done) {
   switch (envelope.kind) {
     case MessageKind::kNotification:
-      handle_notification(envelope);
+      handle_notification(envelope, context);
       observe(method_label(envelope.method), "notification");
       done(Outcome{std::nullopt, Disposition::kAccepted});
       return;
@@ -297,7 +300,7 @@ void Dispatcher::handle_request(const Envelope& envelope, Revision revision, con
   fail(kMethodNotFound, "Method not found");
 }
 
-void Dispatcher::handle_notification(const Envelope& envelope) {
+void Dispatcher::handle_notification(const Envelope& envelope, const RequestContext& context) {
   if (envelope.method != "notifications/cancelled") {
     return;  // notifications/initialized and unknown ones: nothing to do
   }
@@ -307,7 +310,7 @@ void Dispatcher::handle_notification(const Envelope& envelope) {
   if (request_id == nullptr || !is_valid_id(*request_id)) {
     return;
   }
-  cancel(json::write(*request_id));
+  cancel(in_flight_key(context.sender, *request_id));
 }
 
 void Dispatcher::cancel(const std::string& id_key) {
@@ -383,7 +386,7 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   state->arguments = std::move(arguments);
   state->context.deadline_ms = context.deadline_ms;
   state->context.transport_gone = context.transport_gone;
-  std::string key = json::write(id);
+  std::string key = in_flight_key(context.sender, id);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     in_flight_.emplace(key, state->context.cancelled);

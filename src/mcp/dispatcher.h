@@ -53,6 +53,9 @@ struct RequestContext {
   // The transport's "the answer can no longer be delivered" flag, handed to
   // tool calls as CallContext::transport_gone; nullptr = cannot tell.
   std::shared_ptr<const std::atomic<bool>> transport_gone;
+  // Who sent the message: the HTTP connection's id, or 0 for the one stdio
+  // client. A notifications/cancelled reaches only calls of its own sender.
+  uint64_t sender = 0;
 };
 
 // What the transport should do; HTTP maps these to statuses once, in the glue.
@@ -109,7 +112,7 @@ class Dispatcher final {
                       MessageDone done);
   void handle_request(const Envelope& envelope, Revision revision, const RequestContext& context, bool in_batch,
                       MessageDone done);
-  void handle_notification(const Envelope& envelope);
+  void handle_notification(const Envelope& envelope, const RequestContext& context);
   void handle_tools_call(const Envelope& envelope, Revision revision, const RequestContext& context,
                          MessageDone done);
 
@@ -129,9 +132,11 @@ class Dispatcher final {
   const RequestObserver observer_;
 
   mutable std::mutex mutex_;
-  // Request id as compact JSON ("7", "\"abc\"") → the cancel flag of each
-  // in-flight tools/call with that id. A multimap: a stateless server cannot
-  // tell two clients' id 1 apart, so a cancel reaches both (checklist 4.3).
+  // Sender and request id ("12 7", "0 \"abc\"": RequestContext::sender,
+  // then the id as compact JSON) → the cancel flag of each in-flight
+  // tools/call. Keyed by sender so one client cannot cancel another's call
+  // by guessing its id (checklist 4.3); a multimap because one sender may
+  // reuse an id while an earlier call with it is still running.
   std::unordered_multimap<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;
   // Set by initialize on Transport::kStdio only; never consulted for HTTP.
   std::optional<Revision> stdio_revision_;

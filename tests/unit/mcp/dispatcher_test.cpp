@@ -875,6 +875,27 @@ TEST_CASE("the transport's gone flag reaches the call, and should_stop says why"
   CHECK(f.tool->last_stop.is_ok());
 }
 
+TEST_CASE("a cancel reaches only the calls of its own sender") {
+  DeferredExecutor executor;
+  Fixture f(&executor);
+  RequestContext alice;
+  alice.sender = 11;
+  RequestContext mallory;
+  mallory.sender = 12;
+  f.dispatcher->handle(call_body(R"({"count":3})", "1"), alice, [](Reply) {});
+  const std::string cancel = R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})";
+  // Another client guessing the small integer id changes nothing.
+  f.dispatcher->handle(cancel, mallory, [](Reply) {});
+  executor.run_all();
+  CHECK_FALSE(f.tool->saw_cancelled);
+
+  // The sender itself can cancel.
+  f.dispatcher->handle(call_body(R"({"count":3})", "1"), alice, [](Reply) {});
+  f.dispatcher->handle(cancel, alice, [](Reply) {});
+  executor.run_all();
+  CHECK(f.tool->saw_cancelled);
+}
+
 TEST_CASE("a cancel names the id type exactly") {
   DeferredExecutor executor;
   Fixture f(&executor);
