@@ -61,6 +61,8 @@ std::optional<http::Response> McpEndpoint::check_security(const http::Request& r
     if (iequals(name, "Authorization")) {
       ++facts.authorization_count;
       facts.authorization = &value;
+    } else if (iequals(name, "Origin")) {
+      ++facts.origin_count;
     }
   }
   auth::Policy policy;

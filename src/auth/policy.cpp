@@ -20,6 +20,11 @@ Verdict check(const Policy& policy, const RequestCredentials& request) {
   static const std::vector<std::string> kNoOrigins;
   // 1. Origin first: a browser page on another site must not reach the
   //    tools, token or not (MCP transport security; RFC 6454 §7.3 for "null").
+  if (request.origin_count > 1) {
+    // RFC 6454 §7.3 allows one Origin field; with two, the checks and a
+    // browser or proxy could read different ones.
+    return make(Decision::kForbiddenOrigin, "several Origin header fields");
+  }
   if (request.origin != nullptr) {
     if (*request.origin == "null") {
       return make(Decision::kForbiddenOrigin, "opaque Origin \"null\" is never allowed");

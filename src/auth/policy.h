@@ -28,6 +28,7 @@ struct Policy {
 // What the request carries. Pointers are borrowed for one call.
 struct RequestCredentials {
   const std::string* origin = nullptr;         // first Origin field, if any
+  int origin_count = 0;                        // how many Origin fields
   const std::string* host = nullptr;           // Host field, if any
   const std::string* authorization = nullptr;  // an Authorization field, if any
   int authorization_count = 0;                 // how many Authorization fields
@@ -58,7 +59,7 @@ struct Verdict {
   std::string_view reason;
 };
 
-// Origin (if present) must be allowed; then, on a loopback listener, Host must
+// Origin (if present) must be one field and allowed; then, on a loopback listener, Host must
 // name a loopback host; then, when a token is configured, exactly one
 // Authorization field must carry `Bearer <token>`. A non-loopback listener
 // without a token fails closed (kUnauthorized, no_token_configured).

@@ -102,6 +102,9 @@ TEST_CASE("an Origin that is not allowed is 403, an allowed one passes") {
   CHECK(mcp_post(d.mcp_port(), kPing, "Origin: null\r\n").status == 403);
   CHECK(mcp_post(d.mcp_port(), kPing, "Origin: http://localhost:" + port + "\r\n").status == 200);
   CHECK(mcp_post(d.mcp_port(), kPing, "Origin: http://127.0.0.1:" + port + "\r\n").status == 200);
+  // A loopback Origin first and an evil one second: two fields, refused.
+  CHECK(mcp_post(d.mcp_port(), kPing,
+                 "Origin: http://127.0.0.1:" + port + "\r\nOrigin: http://evil.example\r\n").status == 403);
 }
 
 TEST_CASE("AGENT_MCP_ALLOWED_ORIGINS replaces the default allow-list") {

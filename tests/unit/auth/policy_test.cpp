@@ -15,10 +15,12 @@ struct Request {
   std::optional<std::string> origin;
   std::optional<std::string> host = std::string("127.0.0.1:9103");
   std::vector<std::string> authorization;
+  int origin_count = -1;  // -1: one per origin given
 
   Verdict check_with(const Policy& policy) const {
     RequestCredentials c;
     c.origin = origin ? &*origin : nullptr;
+    c.origin_count = origin_count >= 0 ? origin_count : (origin ? 1 : 0);
     c.host = host ? &*host : nullptr;
     c.authorization = authorization.empty() ? nullptr : &authorization.front();
     c.authorization_count = static_cast<int>(authorization.size());
@@ -163,6 +165,16 @@ TEST_CASE("Origin: absent is allowed, present must be allowed, null never is") {
     r.origin = "null";
     CHECK(r.check_with(public_policy(&kToken, &null_listed)).decision == Decision::kForbiddenOrigin);
   }
+}
+
+TEST_CASE("several Origin fields are refused whatever the first one says") {
+  Request r;
+  r.origin = "http://127.0.0.1:9103";
+  CHECK(r.check_with(loopback_policy()).decision == Decision::kAllow);
+  r.origin_count = 2;
+  Verdict v = r.check_with(loopback_policy());
+  CHECK(v.decision == Decision::kForbiddenOrigin);
+  CHECK(v.reason == "several Origin header fields");
 }
 
 TEST_CASE("DNS-rebinding checks come before the token check") {
