@@ -145,6 +145,30 @@ BindAddress classify_address(const SocketAddress& address) {
   return out;
 }
 
+namespace {
+
+// ::ffff:a.b.c.d as the IPv4 address a.b.c.d: listeners open IPv6 sockets
+// with IPV6_V6ONLY, which cannot bind a v4-mapped address, and what it names
+// is the IPv4 address anyway (RFC 4291 §2.5.5.2).
+SocketAddress unmap_v4(const SocketAddress& address) {
+  if (address.storage.ss_family != AF_INET6) {
+    return address;
+  }
+  const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&address.storage);
+  if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+    return address;
+  }
+  SocketAddress out;
+  auto* sin = reinterpret_cast<sockaddr_in*>(&out.storage);
+  sin->sin_family = AF_INET;
+  sin->sin_port = sin6->sin6_port;
+  std::memcpy(&sin->sin_addr, &sin6->sin6_addr.s6_addr[12], 4);
+  out.length = sizeof(sockaddr_in);
+  return out;
+}
+
+}  // namespace
+
 BindResolution resolve_bind(const HostPort& bind) {
   BindResolution result;
   if (bind.host.empty()) {
@@ -153,7 +177,7 @@ BindResolution resolve_bind(const HostPort& bind) {
   }
   if (std::optional<SocketAddress> numeric = numeric_address(bind.host, bind.port)) {
     result.resolver = Resolver::kNumeric;
-    result.addresses.push_back(classify_address(*numeric));
+    result.addresses.push_back(classify_address(unmap_v4(*numeric)));
     return result;
   }
   if (iequals(bind.host, "localhost")) {
@@ -187,7 +211,7 @@ BindResolution resolve_bind(const HostPort& bind) {
     SocketAddress address;
     std::memcpy(&address.storage, ai->ai_addr, ai->ai_addrlen);
     address.length = ai->ai_addrlen;
-    result.addresses.push_back(classify_address(address));
+    result.addresses.push_back(classify_address(unmap_v4(address)));
   }
   freeaddrinfo(list);
   if (result.addresses.empty()) {

@@ -78,7 +78,9 @@ struct BindResolution {
   std::string error;
 };
 
-// Resolves `bind.host` for a listener on `bind.port`:
+// Resolves `bind.host` for a listener on `bind.port` (an IPv4-mapped IPv6
+// address comes back as the IPv4 address it maps, which is what a listener
+// can bind):
 // - an IPv4 or IPv6 literal (numeric_address) → that one address;
 // - `localhost` in any case → 127.0.0.1 then ::1, as RFC 6761 §6.3 lets a
 //   resolver answer without a lookup;

@@ -100,3 +100,15 @@ TEST_CASE("a metrics port that is taken does not stop MCP from serving") {
   REQUIRE(d.wait_for_log("msg=\"metrics listening\"", 6000));
   CHECK(metric_value(metrics_port, "sigma_agent_mcp_listener_up") == std::optional<uint64_t>(1));
 }
+
+TEST_CASE("an IPv4-mapped loopback bind is served as the IPv4 address, as --check-config says") {
+  RunResult check = run_agent({"--config=/dev/null", "--check-config", "--mcp-bind=[::ffff:127.0.0.1]:9103"});
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.find("loopback (127.0.0.1:9103)") != std::string::npos);
+  DaemonOptions o;
+  o.args = {"--mcp-bind=[::ffff:127.0.0.1]:0"};
+  Daemon d(o);
+  REQUIRE(d.started());
+  CHECK(d.running());
+  CHECK(daemon_answers(d.mcp_port()));
+}

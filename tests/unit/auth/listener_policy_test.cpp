@@ -102,12 +102,12 @@ TEST_CASE("classification edge cases of real binds") {
       {"127.0.0.1", true, "resolves only to loopback (127.0.0.1:9103)"},
       {"127.0.0.2", true, "resolves only to loopback (127.0.0.2:9103)"},
       {"::1", true, "resolves only to loopback ([::1]:9103)"},
-      {"::ffff:127.0.0.1", true, "loopback ([::ffff:127.0.0.1]:9103)"},
+      {"::ffff:127.0.0.1", true, "loopback (127.0.0.1:9103)"},
       {"localhost", true, "(127.0.0.1:9103, [::1]:9103)"},
       {"0.0.0.0", false, "is a wildcard address (0.0.0.0:9103"},
       {"::", false, "is a wildcard address ([::]:9103"},
       {"::ffff:0.0.0.0", false, "wildcard"},
-      {"::ffff:10.1.2.3", false, "non-loopback address [::ffff:10.1.2.3]:9103"},
+      {"::ffff:10.1.2.3", false, "non-loopback address 10.1.2.3:9103"},
       {"no-such-host.invalid", false, "cannot be resolved"},
   };
   for (const Case& c : cases) {

@@ -89,14 +89,14 @@ TEST_CASE("resolve_bind answers literals and localhost without the name service,
       {"127.0.0.1", Resolver::kNumeric, {"127.0.0.1:9103"}, true, false},
       {"127.0.0.2", Resolver::kNumeric, {"127.0.0.2:9103"}, true, false},
       {"::1", Resolver::kNumeric, {"[::1]:9103"}, true, false},
-      {"::ffff:127.0.0.1", Resolver::kNumeric, {"[::ffff:127.0.0.1]:9103"}, true, false},
+      {"::ffff:127.0.0.1", Resolver::kNumeric, {"127.0.0.1:9103"}, true, false},
       {"localhost", Resolver::kLocalhost, {"127.0.0.1:9103", "[::1]:9103"}, true, false},
       {"LocalHost", Resolver::kLocalhost, {"127.0.0.1:9103", "[::1]:9103"}, true, false},
       {"0.0.0.0", Resolver::kNumeric, {"0.0.0.0:9103"}, false, true},
       {"::", Resolver::kNumeric, {"[::]:9103"}, false, true},
-      {"::ffff:0.0.0.0", Resolver::kNumeric, {"[::ffff:0.0.0.0]:9103"}, false, true},
+      {"::ffff:0.0.0.0", Resolver::kNumeric, {"0.0.0.0:9103"}, false, true},
       {"10.1.2.3", Resolver::kNumeric, {"10.1.2.3:9103"}, false, false},
-      {"::ffff:10.1.2.3", Resolver::kNumeric, {"[::ffff:10.1.2.3]:9103"}, false, false},
+      {"::ffff:10.1.2.3", Resolver::kNumeric, {"10.1.2.3:9103"}, false, false},
   };
   for (const Case& c : cases) {
     SUBCASE(c.host) {
