@@ -1,10 +1,13 @@
 // Listeners fail alone: a bind that cannot happen yet is logged once, shown
 // as sigma_agent_mcp_listener_up 0 and retried, while the rest of the agent
 // keeps serving.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <string>
 
 #include <doctest/doctest.h>
 
@@ -111,4 +114,64 @@ TEST_CASE("an IPv4-mapped loopback bind is served as the IPv4 address, as --chec
   REQUIRE(d.started());
   CHECK(d.running());
   CHECK(daemon_answers(d.mcp_port()));
+}
+
+namespace {
+
+// A ping over IPv6 loopback; the status line, or "" when nothing answers.
+std::string ping_over_ipv6(uint16_t port) {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return "";
+  }
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(port);
+  addr.sin6_addr = in6addr_loopback;
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const std::string bytes = mcp_request_bytes(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "", true);
+    if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+      char buf[512];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) {
+        reply.assign(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  ::close(fd);
+  return reply.substr(0, reply.find("\r\n"));
+}
+
+bool has_ipv6_loopback() {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return false;
+  }
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+TEST_CASE("localhost binds every loopback address it names, IPv4 and IPv6 clients alike") {
+  if (!has_ipv6_loopback()) {
+    MESSAGE("skipped: no IPv6 loopback on this machine");
+    return;
+  }
+  const uint16_t port = free_port();
+  DaemonOptions o;
+  o.args = {"--mcp-bind=localhost:" + std::to_string(port)};
+  Daemon d(o);
+  REQUIRE(d.started());
+  REQUIRE(d.wait_for_log("address=[::1]:" + std::to_string(port), 3000));
+  CHECK(d.log().find("address=127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  CHECK(daemon_answers(port));
+  CHECK(ping_over_ipv6(port) == "HTTP/1.1 200 OK");
 }
