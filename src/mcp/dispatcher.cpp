@@ -349,7 +349,8 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   // server/tools.mdx, Error Handling: an unknown tool is a protocol error in every revision.
   Tool* tool = tools_.find(name->as_string());
   if (tool == nullptr) {
-    fail("Unknown tool: " + name->as_string());
+    // Reflected input is bounded: a 900 KB name must not come back twice over.
+    fail("Unknown tool: " + printable_ascii(name->as_string()));
     return;
   }
   const Value* given = params->find("arguments");

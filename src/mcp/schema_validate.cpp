@@ -283,7 +283,7 @@ Status check_object(const Value& schema, const Value& value, const std::string& 
   if (additional != nullptr && additional->is_bool() && !additional->as_bool()) {
     for (const json::Member& member : value.as_object()) {
       if (properties == nullptr || properties->find(member.first) == nullptr) {
-        return fail_in(path, "unexpected argument " + json::write(Value(member.first)));
+        return fail_in(path, "unexpected argument " + shorten(json::write(Value(member.first)), kMaxShownBytes));
       }
     }
   }

@@ -875,6 +875,17 @@ TEST_CASE("the transport's gone flag reaches the call, and should_stop says why"
   CHECK(f.tool->last_stop.is_ok());
 }
 
+TEST_CASE("reflected input in errors is bounded: a huge tool name or argument name does not come back whole") {
+  Fixture f;
+  const std::string huge(900 * 1024, 'x');
+  Reply unknown_tool = f.send(call_body(R"({"count":1})", "5", huge), "2025-06-18");
+  CHECK(unknown_tool.body.size() < 1024);
+  CHECK(unknown_tool.body.find("Unknown tool: xxxx") != std::string::npos);
+  Reply unknown_arg = f.send(call_body("{\"" + huge + "\":1}", "6"), "2025-06-18");
+  CHECK(unknown_arg.body.size() < 1024);
+  CHECK(unknown_arg.body.find("unexpected argument") != std::string::npos);
+}
+
 TEST_CASE("a cancel reaches only the calls of its own sender") {
   DeferredExecutor executor;
   Fixture f(&executor);
