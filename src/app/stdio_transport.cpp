@@ -27,6 +27,23 @@ int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size
     });
     return ok;
   };
+  // One complete line (its '\n' already taken, or EOF reached): answer it.
+  auto finish_line = [&]() -> bool {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    bool ok = true;
+    if (oversized) {
+      log_warn("stdio message over the size limit skipped", {{"limit_bytes", std::to_string(max_line_bytes)}});
+      // Answer like any unparsable message so the client is not left waiting.
+      ok = dispatch("{");
+    } else if (!line.empty()) {
+      ok = dispatch(line);
+    }
+    line.clear();
+    oversized = false;
+    return ok;
+  };
   while ((c = std::fgetc(in)) != EOF) {
     if (c != '\n') {
       if (line.size() < max_line_bytes) {
@@ -36,20 +53,13 @@ int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size
       }
       continue;
     }
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    if (oversized) {
-      log_warn("stdio message over the size limit skipped", {{"limit_bytes", std::to_string(max_line_bytes)}});
-      // Answer like any unparsable message so the client is not left waiting.
-      if (!dispatch("{")) {
-        return 1;
-      }
-    } else if (!line.empty() && !dispatch(line)) {
+    if (!finish_line()) {
       return 1;
     }
-    line.clear();
-    oversized = false;
+  }
+  // A last message without its newline is still a message: answer it.
+  if (!finish_line()) {
+    return 1;
   }
   return 0;
 }

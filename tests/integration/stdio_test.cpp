@@ -37,3 +37,10 @@ TEST_CASE("--stdio answers one line per request, nothing for notifications, and 
   // 2025-06-18 reports invalid arguments as -32602.
   CHECK(replies[3].find("error")->find("code")->number_text() == "-32602");
 }
+
+TEST_CASE("--stdio answers a last message that has no trailing newline") {
+  const std::string input = R"({"jsonrpc":"2.0","id":1,"method":"ping"})" "\n" R"({"jsonrpc":"2.0","id":2,"method":"ping"})";
+  RunResult r = run_agent({"--config=/dev/null", "--stdio"}, {}, 10000, input);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}\n");
+}
