@@ -152,6 +152,7 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
                          std::to_string(range_size()) + "; widen the range or ask for fewer");
   }
 
+  std::lock_guard<std::mutex> one_at_a_time(allocation_mutex_);
   const int64_t now_ms = clock_();
   size_t budget = range_size();  // never test more candidates than the range holds
   {

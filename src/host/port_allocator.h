@@ -5,9 +5,12 @@
 // ports open: the caller must bind them before the reservation lapses, and
 // a process outside this agent may still take one in between.
 // Must not: log, know about JSON, or keep sockets open after a call returns.
-// Threading: allocate() is safe to call concurrently from worker threads. The
-// mutex guards only the cursor and the reservation table; bind tests run
-// outside it, so callers overlap their system calls.
+// Threading: allocate() is safe to call concurrently from worker threads.
+// Allocations run one at a time (allocation_mutex_): a caller that overlapped
+// another would skip the ports the other is still testing, and if the other
+// then failed and gave them back, report "too few free" although enough were.
+// mutex_ guards the cursor and the reservation table and is held only
+// briefly, so release() never waits for a running allocation.
 #pragma once
 
 #include <cstddef>
@@ -91,6 +94,7 @@ class PortAllocator final {
   const Clock clock_;
   const BindTest bind_test_;
 
+  std::mutex allocation_mutex_;  // held for a whole allocate()
   std::mutex mutex_;
   size_t cursor_ = 0;  // offset into the range of the next candidate
   // Key: protocol << 16 | port. Value: monotonic ms when the reservation
