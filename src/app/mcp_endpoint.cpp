@@ -53,6 +53,18 @@ http::Response McpEndpoint::counted(http::Response response) {
   return response;
 }
 
+void McpEndpoint::log_refusal(int status, std::string_view reason) {
+  uint64_t suppressed = 0;
+  if (!refusal_log_.admit(monotonic_ms(), &suppressed)) {
+    return;  // counted in the next line written; the metrics count every one
+  }
+  std::vector<LogField> fields = {{"status", std::to_string(status)}, {"reason", std::string(reason)}};
+  if (suppressed > 0) {
+    fields.push_back({"suppressed", std::to_string(suppressed)});
+  }
+  log(LogLevel::kInfo, "request refused", fields);
+}
+
 std::optional<http::Response> McpEndpoint::check_security(const http::Request& request) {
   auth::RequestCredentials facts;
   facts.origin = request.header("Origin");
@@ -77,16 +89,16 @@ std::optional<http::Response> McpEndpoint::check_security(const http::Request& r
       return std::nullopt;
     case auth::Decision::kForbiddenOrigin:
       metrics_.inc_auth_failure("forbidden_origin");
-      log_info("request refused", {{"status", "403"}, {"reason", std::string(verdict.reason)}});
+      log_refusal(403, verdict.reason);
       return jsonrpc_error_response(403, -32600, "Forbidden: Origin not allowed");
     case auth::Decision::kForbiddenHost:
       metrics_.inc_auth_failure("forbidden_host");
-      log_info("request refused", {{"status", "403"}, {"reason", std::string(verdict.reason)}});
+      log_refusal(403, verdict.reason);
       return jsonrpc_error_response(403, -32600, "Forbidden: Host is not a loopback name");
     case auth::Decision::kUnauthorized: {
       bool presented = facts.authorization != nullptr;
       metrics_.inc_auth_failure(presented ? "invalid_token" : "missing_token");
-      log_info("request refused", {{"status", "401"}, {"reason", std::string(verdict.reason)}});
+      log_refusal(401, verdict.reason);
       http::Response r = jsonrpc_error_response(401, -32600, "Unauthorized: a valid bearer token is required");
       r.headers.emplace_back("WWW-Authenticate", auth::www_authenticate(verdict));
       return r;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "auth/secret_source.h"
+#include "base/log_throttle.h"
 #include "http/server.h"
 #include "mcp/dispatcher.h"
 #include "metrics/registry.h"
@@ -40,10 +41,15 @@ class McpEndpoint final {
   std::optional<http::Response> check_security(const http::Request& request);
   http::Response counted(http::Response response);
 
+  // One line per refusal, at most a burst of 10 then one a second; the next
+  // line written carries the count of those held back.
+  void log_refusal(int status, std::string_view reason);
+
   mcp::Dispatcher& dispatcher_;
   metrics::Registry& metrics_;
   const auth::SecretSource& token_;
   McpEndpointOptions options_;
+  LogThrottle refusal_log_{10, 1000};
 };
 
 // A JSON-RPC error body without an id, for answers given before the body is

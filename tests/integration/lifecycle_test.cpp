@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
 #include <thread>
@@ -173,4 +174,15 @@ TEST_CASE("under systemd: READY once serving, WATCHDOG at half the period, STOPP
   }
   CHECK(stopping);
   CHECK(d.stop(SIGTERM, 5000) == std::optional<int>(0));
+}
+
+TEST_CASE("SIGUSR1 and SIGUSR2 are ignored, not fatal") {
+  DaemonOptions o;
+  Daemon d(o);
+  REQUIRE(d.started());
+  d.signal(SIGUSR1);
+  d.signal(SIGUSR2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(d.running());
+  CHECK(daemon_answers(d.mcp_port()));
 }

@@ -2,6 +2,9 @@
 // bearer token, DNS-rebinding checks, token files and rotation.
 #include <signal.h>
 
+#include <chrono>
+#include <thread>
+
 #include <doctest/doctest.h>
 
 #include "harness.h"
@@ -210,4 +213,26 @@ TEST_CASE("an MCP bind that does not resolve is refused even with a token, and t
   HttpResponse m = http_request(d.metrics_port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   CHECK(m.status == 200);
   CHECK(m.body.find("sigma_agent_mcp_listener_up 0") != std::string::npos);
+}
+
+TEST_CASE("2 000 refused requests write a bounded number of lines that count what they held back") {
+  std::string token_file = write_temp_file("token-flood", "flood-token-0123456789abcdef\n", 0600);
+  DaemonOptions o;
+  o.args = {"--mcp-token-file=" + token_file};
+  Daemon d(o);
+  REQUIRE(d.started());
+  for (int i = 0; i < 2000; ++i) {
+    REQUIRE(mcp_post(d.mcp_port(), kPing).status == 401);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(mcp_post(d.mcp_port(), kPing).status == 401);  // admitted: carries the count
+  const std::string& log = d.log();
+  size_t lines = 0;
+  for (size_t at = log.find("request refused"); at != std::string::npos; at = log.find("request refused", at + 1)) {
+    ++lines;
+  }
+  MESSAGE("refusal lines for 2001 refusals: " << lines);
+  CHECK(lines >= 10);
+  CHECK(lines < 40);
+  CHECK(log.find("suppressed=") != std::string::npos);
 }
