@@ -36,7 +36,6 @@ constexpr int64_t kLingerMs = 2000;
 constexpr int64_t kAcceptPauseMs = 100;
 // A body still pending after the HeadHandler answered is read and discarded
 // (keeping the connection) only up to this size; larger ones close instead.
-constexpr uint64_t kMaxDrainBytes = 64 * 1024;
 // Body capacity reserved from Content-Length before any body byte arrives.
 constexpr uint64_t kInitialBodyReserveBytes = 64 * 1024;
 // Output buffers that grew past this are released once flushed.
@@ -143,7 +142,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     }
     auto self = shared_from_this();
     now_ms_ = monotonic_ms();
-    send_response(std::move(response), false);
+    send_response(std::move(response));
     if (!processing_) {
       process();
       after_event();
@@ -154,7 +153,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   enum class Phase {
     kHead,      // reading a request head (or idle between requests)
     kBody,      // reading a request body
-    kDrain,     // discarding the body of a request answered early
     kHandling,  // the request is with the handlers; later bytes stay buffered
     kClosing,   // flushing a final response; then shutdown(SHUT_WR)
     kLinger,    // write side shut; reading and discarding until EOF or timeout
@@ -293,9 +291,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
         case Phase::kBody:
           progress = step_body();
           break;
-        case Phase::kDrain:
-          progress = step_drain();
-          break;
         default:
           progress = false;
           break;
@@ -365,18 +360,21 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     }
     if (early) {
       if (framing.body == BodyKind::kNone) {
-        send_response(std::move(*early), false);
-      } else if (framing.body == BodyKind::kContentLength && framing.content_length <= kMaxDrainBytes &&
-                 !framing.expect_continue) {
-        body_remaining_ = framing.content_length;
-        progress_ms_ = now_ms_;
-        send_response(std::move(*early), true);
+        send_response(std::move(*early));
+      } else if (framing.body == BodyKind::kContentLength && framing.content_length <= unconsumed()) {
+        // The whole refused body came with the head: skip it and keep the
+        // connection, as a client that sent it all in one write expects.
+        in_pos_ += static_cast<size_t>(framing.content_length);
+        send_response(std::move(*early));
       } else {
-        // RFC 9110 §10.1.1 / RFC 9112 §9.6: answer without reading the body
-        // and close rather than read what we refused.
+        // RFC 9110 §10.1.1 / RFC 9112 §9.6: answer without reading the rest
+        // of the body and close. Reading what we refused, byte by byte at the
+        // client's pace, would let a client without credentials hold the
+        // connection slot for as long as it likes; the linger after the
+        // answer is bounded in absolute time.
         early->close = true;
         must_linger_ = true;
-        send_response(std::move(*early), false);
+        send_response(std::move(*early));
       }
       return true;
     }
@@ -439,20 +437,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     return true;
   }
 
-  bool step_drain() {
-    size_t take = body_remaining_ < unconsumed() ? static_cast<size_t>(body_remaining_) : unconsumed();
-    in_pos_ += take;
-    body_remaining_ -= take;
-    if (take > 0) {
-      progress_ms_ = now_ms_;
-    }
-    if (body_remaining_ > 0) {
-      return false;
-    }
-    enter_head_phase();
-    return true;
-  }
-
   void dispatch() {
     phase_ = Phase::kHandling;
     std::weak_ptr<Connection> weak = weak_from_this();
@@ -470,8 +454,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   }
 
   // Queues `response` for the current request; then either continues with
-  // the next request, drains the refused body (drain), or closes.
-  void send_response(Response response, bool drain) {
+  // the next request or closes.
+  void send_response(Response response) {
     const bool close = response.close || !keep_alive_ || server_.draining_;
     ConnectionHeader connection = ConnectionHeader::kNone;
     if (close) {
@@ -484,8 +468,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     ++served_;
     if (close) {
       phase_ = Phase::kClosing;
-    } else if (drain) {
-      phase_ = Phase::kDrain;
     } else {
       enter_head_phase();
     }
@@ -604,7 +586,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       switch (phase_) {
         case Phase::kHead:
         case Phase::kBody:
-        case Phase::kDrain:
           // No complete request can arrive any more (RFC 9112 §9.6: a
           // half-close ends the request stream). Deliver what is queued.
           if (pending_output() == 0) {
@@ -653,7 +634,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
         }
         return (idle_since_ms_ > last_write_ms_ ? idle_since_ms_ : last_write_ms_) + options_.idle_timeout_ms;
       case Phase::kBody:
-      case Phase::kDrain:
         return progress_ms_ + options_.header_timeout_ms;
       case Phase::kHandling:
         return pending_output() > 0 ? last_write_ms_ + options_.idle_timeout_ms : -1;
@@ -717,11 +697,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
         break;
       case Phase::kBody:
         fail(408, "request body stalled");
-        break;
-      case Phase::kDrain:
-        must_linger_ = true;
-        phase_ = Phase::kClosing;  // the early answer is already queued
-        flush();
         break;
       default:
         close_now();  // the peer stopped reading, or the linger ended

@@ -63,9 +63,11 @@ struct Request {
 
 // Called once the head has parsed and its framing is valid, BEFORE any body
 // byte is read, so authentication and routing can refuse a request without
-// the server buffering its body. Return a Response to answer at once (a small
-// Content-Length body still on its way is read and discarded; otherwise the
-// connection closes after the answer), or std::nullopt to continue.
+// the server buffering its body. Return a Response to answer at once (a body
+// that already arrived whole with the head is skipped and the connection
+// kept; a body still on its way is never read: the connection closes after
+// the answer, so a client cannot hold it by trickling a refused body), or
+// std::nullopt to continue.
 using HeadHandler = std::function<std::optional<Response>(const Request&)>;
 // Delivers the response to a request. Call exactly once, on the loop thread;
 // later calls, and calls after the connection died, are no-ops. Until it is

@@ -669,3 +669,45 @@ TEST_CASE("resident memory does not grow over 100000 keep-alive requests") {
   CHECK(d.running());
   CHECK(daemon_answers(d.mcp_port()));
 }
+
+TEST_CASE("a refused request trickling its body cannot hold a connection slot, on MCP or metrics") {
+  std::string token_file = write_temp_file("token-slots", "slot-token-0123456789abcdef\n", 0600);
+  DaemonOptions o;
+  o.args = {"--mcp-token-file=" + token_file, "--http-max-connections=4"};
+  o.wait_for_metrics = true;
+  Daemon d(o);
+  REQUIRE(d.started());
+  const std::string refused_mcp =
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{";
+  const std::string refused_metrics = "POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 60000\r\n\r\nx";
+  std::vector<std::unique_ptr<Connection>> holders;
+  for (int i = 0; i < 4; ++i) {
+    holders.push_back(std::make_unique<Connection>(d.mcp_port()));
+    REQUIRE(holders.back()->send_all(refused_mcp));
+    CHECK(holders.back()->read_response().status == 401);
+    holders.push_back(std::make_unique<Connection>(d.metrics_port()));
+    REQUIRE(holders.back()->send_all(refused_metrics));
+    CHECK(holders.back()->read_response().status == 405);
+  }
+  // One byte every 500 ms per holder: each byte used to reset the timeout.
+  const int64_t start = now_ms();
+  while (now_ms() - start < 3500) {
+    for (auto& h : holders) {
+      if (h->is_open()) {
+        (void)h->send_all("y");
+      }
+    }
+    usleep(500 * 1000);
+  }
+  const std::string auth = "Authorization: Bearer slot-token-0123456789abcdef\r\n";
+  HttpResponse mcp = mcp_post(d.mcp_port(), kPing, auth);
+  HttpResponse metrics = http_request(d.metrics_port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  MESSAGE("after 3.5 s of trickling on 8 refused connections: MCP " << mcp.status << ", metrics " << metrics.status);
+  CHECK(mcp.status == 200);
+  CHECK(metrics.status == 200);
+  int closed = 0;
+  for (auto& h : holders) {
+    closed += h->wait_closed(100) ? 1 : 0;
+  }
+  CHECK(closed == 8);
+}
