@@ -2,9 +2,10 @@
 // module that owns it; main.cpp holds no policy of its own.
 //
 //   load the configuration → build the tools → (stdio: serve and exit)
-//   → read secrets → plan the listeners → loop and signals (before any
-//   thread) → workers and the dispatcher → listeners as services
-//   → start the services → run until SIGTERM has drained.
+//   → read secrets → plan the listeners, fitted to the descriptor limit
+//   → loop and signals (before any thread) → workers and the dispatcher
+//   → listeners as services → start the services → run until SIGTERM has
+//   drained.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -36,7 +37,7 @@ constexpr int kExitRuntime = 1;
 int run_stdio(const config::Config& config, const app::ToolSet& tools) {
   daemon::ignore_sigpipe();
   InlineExecutor executor;
-  mcp::Dispatcher dispatcher(tools.registry(), executor, app::server_info());
+  mcp::Dispatcher dispatcher(tools.registry(), executor, app::server_info(), {}, config.mcp_max_batch);
   log_info("serving MCP on stdio");
   return app::serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes, config.tool_timeout_s * 1000);
 }
@@ -56,6 +57,8 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Sec
     log_error(metrics_plan.error);
     return config::kExitConfig;
   }
+  const app::DescriptorPlan fds =
+      app::fit_descriptor_limit(config, planned.addresses.size(), metrics_plan.addresses.size());
 
   auto loop_or = net::EventLoop::create();
   if (!loop_or) {
@@ -74,19 +77,21 @@ int run_daemon(const config::Config& config, const app::ToolSet& tools, app::Sec
   mcp::Dispatcher dispatcher(tools.registry(), pool, app::server_info(),
                              [&registry](std::string_view method, std::string_view outcome) {
                                registry.inc_mcp_request(method, outcome);
-                             });
+                             },
+                             config.mcp_max_batch);
 
   app::MetricsEndpoint metrics_endpoint(registry, pool, "/proc");
   app::ListenerService metrics_listener(loop, app::endpoint_listener("metrics", "AGENT_METRICS_BIND",
                                                                     metrics_plan.addresses,
-                                                                    app::server_options(config), metrics_endpoint));
+                                                                    app::server_options(config, fds.metrics_max_connections),
+                                                                    metrics_endpoint));
   app::McpEndpointOptions endpoint_options;
   endpoint_options.bind_is_loopback = mcp_plan.bind.is_loopback;
   endpoint_options.allowed_origins = config.mcp_allowed_origins;
   endpoint_options.tool_timeout_ms = config.tool_timeout_s * 1000;
   app::McpEndpoint mcp_endpoint(dispatcher, registry, token, endpoint_options);
   app::ListenerSpec mcp_spec = app::endpoint_listener("mcp", "AGENT_MCP_BIND", planned.addresses,
-                                                      app::server_options(config), mcp_endpoint);
+                                                      app::server_options(config, fds.mcp_max_connections), mcp_endpoint);
   mcp_spec.log_fields = {{"auth", mcp_plan.token_enforced() ? "bearer" : "none"}};
   mcp_spec.on_state = [&registry](bool up) { registry.set_mcp_listener_up(up); };
   app::ListenerService mcp_listener(loop, std::move(mcp_spec));

@@ -6,7 +6,7 @@ allowed() {
   case "$1" in
     base) echo "base" ;;
     json|host|auth) echo "$1 base" ;;
-    config) echo "config auth net http base" ;;
+    config) echo "config auth net http mcp base" ;;
     net) echo "net base" ;;
     http) echo "http net base" ;;
     mcp) echo "mcp json base" ;;
@@ -36,10 +36,15 @@ for f in $(find src -mindepth 2 -name '*.h' -o -mindepth 2 -name '*.cpp' | sort)
     esac
   done
 done
-# config takes from http/ only the constants of http/limits.h (the defaults
-# of its AGENT_HTTP_* settings), never the server or the parser.
-if grep -nE '^#include "http/' src/config/* 2>/dev/null | grep -v '"http/limits.h"'; then
-  echo "src/config may include only http/limits.h from http/"; bad=1
+# config takes from http/ and mcp/ only the constants of their limits.h (the
+# defaults of its AGENT_HTTP_* and AGENT_MCP_MAX_BATCH settings), never the
+# server, the parser or the dispatcher.
+if grep -nE '^#include "(http|mcp)/' src/config/* 2>/dev/null | grep -vE '"(http|mcp)/limits.h"'; then
+  echo "src/config may include only http/limits.h and mcp/limits.h from http/ and mcp/"; bad=1
+fi
+# The limits headers are constants only: they include nothing of the project.
+if grep -nE '^#include "' src/mcp/limits.h 2>/dev/null; then
+  echo "src/mcp/limits.h must include no project header"; bad=1
 fi
 # http/limits.h is constants only: it includes nothing of the project.
 if grep -nE '^#include "' src/http/limits.h 2>/dev/null; then

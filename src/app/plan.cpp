@@ -1,5 +1,8 @@
 #include "app/plan.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "base/log.h"
@@ -56,14 +59,82 @@ MetricsPlan plan_metrics(const config::Config& config) {
   return plan;
 }
 
-http::ServerOptions server_options(const config::Config& config) {
+http::ServerOptions server_options(const config::Config& config, size_t max_connections) {
   http::ServerOptions o;
   o.max_header_bytes = config.http_max_header_bytes;
   o.max_body_bytes = config.http_max_body_bytes;
   o.header_timeout_ms = config.http_header_timeout_s * 1000;
   o.idle_timeout_ms = config.http_idle_timeout_s * 1000;
-  o.max_connections = config.http_max_connections;
+  o.max_connections = max_connections;
   return o;
+}
+
+uint64_t own_descriptor_needs(size_t listeners, int worker_threads) {
+  constexpr uint64_t kFixed = 16;  // stdio, epoll, timerfd, signalfd, wake-up, log, slack
+  return kFixed + 2 * static_cast<uint64_t>(listeners) + 3 * static_cast<uint64_t>(worker_threads);
+}
+
+DescriptorPlan plan_descriptors(size_t mcp_max, size_t mcp_addresses, size_t metrics_max, size_t metrics_addresses,
+                                uint64_t own_needs, uint64_t soft, uint64_t hard) {
+  DescriptorPlan plan;
+  plan.mcp_max_connections = mcp_max;
+  plan.metrics_max_connections = metrics_max;
+  const uint64_t mcp_total = static_cast<uint64_t>(mcp_max) * mcp_addresses;
+  const uint64_t metrics_total = static_cast<uint64_t>(metrics_max) * metrics_addresses;
+  plan.needed = mcp_total + metrics_total + own_needs;
+  if (plan.needed <= soft) {
+    plan.soft_limit = soft;
+    return plan;
+  }
+  if (plan.needed <= hard) {
+    plan.soft_limit = plan.needed;
+    return plan;
+  }
+  plan.soft_limit = hard;
+  const uint64_t available = hard > own_needs ? hard - own_needs : 0;
+  uint64_t metrics_budget = metrics_addresses == 0 ? 0 : std::min<uint64_t>(metrics_total, available / 4);
+  uint64_t mcp_budget = available - metrics_budget;
+  if (mcp_addresses > 0) {
+    plan.mcp_max_connections =
+        static_cast<size_t>(std::max<uint64_t>(1, std::min<uint64_t>(mcp_max, mcp_budget / mcp_addresses)));
+  }
+  if (metrics_addresses > 0) {
+    plan.metrics_max_connections = static_cast<size_t>(
+        std::max<uint64_t>(1, std::min<uint64_t>(metrics_max, metrics_budget / metrics_addresses)));
+  }
+  plan.warning = "the descriptor limit (RLIMIT_NOFILE " + std::to_string(hard) + ") cannot hold " +
+                 std::to_string(plan.needed) + " descriptors for the configured connection limits; serving at most " +
+                 std::to_string(plan.mcp_max_connections) + " MCP and " +
+                 std::to_string(plan.metrics_max_connections) +
+                 " metrics connections per address (raise LimitNOFILE= or lower AGENT_HTTP_MAX_CONNECTIONS and "
+                 "AGENT_METRICS_MAX_CONNECTIONS)";
+  return plan;
+}
+
+DescriptorPlan fit_descriptor_limit(const config::Config& config, size_t mcp_addresses, size_t metrics_addresses) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    limit.rlim_cur = limit.rlim_max = 1024;  // the usual default; the plan then clamps to it
+  }
+  const uint64_t own = own_descriptor_needs(mcp_addresses + metrics_addresses, config.worker_threads);
+  DescriptorPlan plan = plan_descriptors(config.http_max_connections, mcp_addresses, config.metrics_max_connections,
+                                         metrics_addresses, own, limit.rlim_cur, limit.rlim_max);
+  if (plan.soft_limit > limit.rlim_cur) {
+    rlimit raised = limit;
+    raised.rlim_cur = plan.soft_limit;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      log_info("raised the descriptor limit for the configured connection limits",
+               {{"from", std::to_string(limit.rlim_cur)}, {"to", std::to_string(plan.soft_limit)}});
+    } else {
+      // Not expected (the hard limit allows it); plan as if it stayed.
+      plan = plan_descriptors(config.http_max_connections, mcp_addresses, config.metrics_max_connections,
+                              metrics_addresses, own, limit.rlim_cur, limit.rlim_cur);
+    }
+  }
+  if (!plan.warning.empty()) {
+    log_warn(plan.warning, {{"setting", "AGENT_HTTP_MAX_CONNECTIONS"}});
+  }
+  return plan;
 }
 
 void warn_about_later_features(const config::Config& config) {

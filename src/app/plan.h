@@ -8,6 +8,8 @@
 // Threading: main thread, at start.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,39 @@ struct MetricsPlan {
 
 MetricsPlan plan_metrics(const config::Config& config);
 
-http::ServerOptions server_options(const config::Config& config);
+// The HTTP limits of one listener: the shared settings and its own
+// connection limit (DescriptorPlan's, from AGENT_HTTP_MAX_CONNECTIONS for MCP
+// and AGENT_METRICS_MAX_CONNECTIONS for metrics).
+http::ServerOptions server_options(const config::Config& config, size_t max_connections);
+
+// How the listeners' connection limits fit the descriptor limit: every
+// connection the listeners may hold, plus what the daemon needs for itself,
+// must fit RLIMIT_NOFILE, so that connections to the metrics port (no
+// authentication, every address by default) can never take the descriptors
+// MCP needs.
+struct DescriptorPlan {
+  uint64_t needed = 0;         // connections at the configured limits + own needs
+  uint64_t soft_limit = 0;     // the soft limit to set (raised up to `hard`)
+  size_t mcp_max_connections = 0;      // per MCP address, maybe clamped
+  size_t metrics_max_connections = 0;  // per metrics address, maybe clamped
+  std::string warning;         // set when the limits had to be clamped
+};
+
+// Descriptors the daemon keeps for itself beyond its connections: standard
+// streams, epoll, timer, signal and wake-up descriptors, one spare per
+// listener for refusing when full, and per worker a /proc file and two
+// sockets of a bind test.
+uint64_t own_descriptor_needs(size_t listeners, int worker_threads);
+
+// Pure: the plan for limits `soft`/`hard` (RLIM_INFINITY allowed). When the
+// hard limit cannot hold everything, the metrics listeners get at most a
+// quarter of what remains and MCP the rest, both at least 1.
+DescriptorPlan plan_descriptors(size_t mcp_max, size_t mcp_addresses, size_t metrics_max, size_t metrics_addresses,
+                                uint64_t own_needs, uint64_t soft, uint64_t hard);
+
+// Applies plan_descriptors to this process: raises the soft RLIMIT_NOFILE
+// when needed (up to the hard limit) and logs the warning of a clamp.
+DescriptorPlan fit_descriptor_limit(const config::Config& config, size_t mcp_addresses, size_t metrics_addresses);
 
 // Settings this release validates but does not act on yet get one warning each.
 void warn_about_later_features(const config::Config& config);

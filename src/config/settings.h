@@ -21,6 +21,7 @@
 
 #include "base/log.h"
 #include "http/limits.h"
+#include "mcp/limits.h"
 #include "net/address.h"
 
 namespace sigma::config {
@@ -43,6 +44,9 @@ inline constexpr std::string_view kDefaultMcpBind = "127.0.0.1:9103";
 inline constexpr LogLevel kDefaultLogLevel = LogLevel::kInfo;
 inline constexpr int64_t kDefaultToolTimeoutSeconds = 30;
 inline constexpr int kDefaultWorkerThreads = 2;
+// Prometheus scrapes with one connection at a time; a few spare is plenty,
+// and the rest of the descriptors stay MCP's.
+inline constexpr size_t kDefaultMetricsMaxConnections = 64;
 inline constexpr int64_t kDefaultPortReserveSeconds = 30;
 
 // One identifier per setting; the order is the order of --help, --check-config
@@ -66,6 +70,7 @@ enum class SettingId {
   kMcpToken,
   kMcpTokenFile,
   kMcpAllowedOrigins,
+  kMcpMaxBatch,
   kLogLevel,
   kToolTimeout,
   kHttpMaxHeaderBytes,
@@ -73,6 +78,7 @@ enum class SettingId {
   kHttpHeaderTimeout,
   kHttpIdleTimeout,
   kHttpMaxConnections,
+  kMetricsMaxConnections,
   kWorkerThreads,
   kPortReserveSeconds,
 };
@@ -145,13 +151,15 @@ struct Config {
   // Empty: the default policy, any origin whose host is loopback (localhost,
   // 127.0.0.0/8, [::1]) on any port; the auth module applies it.
   std::vector<std::string> mcp_allowed_origins;
+  size_t mcp_max_batch = mcp::kDefaultMaxBatchLength;  // messages per JSON-RPC batch
   LogLevel log_level = kDefaultLogLevel;
   int64_t tool_timeout_s = kDefaultToolTimeoutSeconds;  // a tool call's deadline
   size_t http_max_header_bytes = http::kDefaultMaxHeaderBytes;
   size_t http_max_body_bytes = http::kDefaultMaxBodyBytes;
   int64_t http_header_timeout_s = http::kDefaultHeaderTimeoutSeconds;
   int64_t http_idle_timeout_s = http::kDefaultIdleTimeoutSeconds;
-  size_t http_max_connections = http::kDefaultMaxConnections;  // per listener
+  size_t http_max_connections = http::kDefaultMaxConnections;  // per MCP listener address
+  size_t metrics_max_connections = kDefaultMetricsMaxConnections;  // per metrics listener address
   int worker_threads = kDefaultWorkerThreads;
   int64_t port_reserve_s = kDefaultPortReserveSeconds;
 

@@ -69,8 +69,13 @@ ToolResult run_tool(Tool& tool, const Value& arguments, const CallContext& conte
 
 }  // namespace
 
-Dispatcher::Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer)
-    : tools_(tools), executor_(executor), info_(std::move(info)), observer_(std::move(observer)) {
+Dispatcher::Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer,
+                       size_t max_batch_length)
+    : tools_(tools),
+      executor_(executor),
+      info_(std::move(info)),
+      observer_(std::move(observer)),
+      max_batch_length_(max_batch_length) {
   // The registry is fixed once the dispatcher exists, so each revision's tool
   // list is rendered and serialized once; a request only splices it in.
   for (Revision revision : kSupportedRevisions) {
@@ -108,6 +113,18 @@ void Dispatcher::handle(std::string_view body, const RequestContext& context, st
   std::optional<Revision> header_revision = header ? parse_revision(*header) : std::nullopt;
   bool header_unsupported = header.has_value() && !header_revision.has_value();
   std::optional<Revision> known = known_revision(context, header_revision);
+
+  // Counted before parsing: the tree of a 100 000-element batch would cost
+  // far more memory than its body.
+  if (count_batch_elements(body, max_batch_length_ + 1) > max_batch_length_) {
+    UnreadableId unreadable = known ? unreadable_id_for(*known) : UnreadableId::kNull;
+    observe("unknown", "error");
+    Value error = make_error(nullptr, unreadable, kInvalidRequest,
+                             "Invalid Request: batch too large (more than " + std::to_string(max_batch_length_) +
+                                 " messages; AGENT_MCP_MAX_BATCH)");
+    done(Reply{Disposition::kBadRequest, json::write(error)});
+    return;
+  }
 
   json::ParseLimits limits;
   limits.max_depth = kMaxJsonDepth;

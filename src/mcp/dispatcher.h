@@ -35,6 +35,7 @@
 #include "base/executor.h"
 #include "json/value.h"
 #include "mcp/jsonrpc.h"
+#include "mcp/limits.h"
 #include "mcp/protocol.h"
 #include "mcp/render.h"
 #include "mcp/tool.h"
@@ -85,7 +86,10 @@ class Dispatcher final {
   // REQUIRES: tools and executor outlive the dispatcher, the dispatcher
   // outlives every tool call it has handed to the executor, and no tool is
   // added to `tools` after this (tools/list is rendered here, once).
-  Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer = {});
+  // `max_batch_length`: messages a batch may hold; a longer one is refused
+  // whole with -32600 "batch too large" before it is parsed.
+  Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo info, RequestObserver observer = {},
+             size_t max_batch_length = kDefaultMaxBatchLength);
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -130,6 +134,7 @@ class Dispatcher final {
   // tools/list results, serialized, indexed by Revision.
   std::array<json::Value, std::size(kSupportedRevisions)> tools_list_;
   const RequestObserver observer_;
+  const size_t max_batch_length_;
 
   mutable std::mutex mutex_;
   // Sender and request id ("12 7", "0 \"abc\"": RequestContext::sender,

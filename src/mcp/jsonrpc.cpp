@@ -103,4 +103,57 @@ json::Value make_error(const json::Value* id, UnreadableId unreadable, int code,
   return response;
 }
 
+size_t count_batch_elements(std::string_view body, size_t stop_after) {
+  size_t i = 0;
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (i < body.size() && is_space(body[i])) {
+    ++i;
+  }
+  if (i == body.size() || body[i] != '[') {
+    return 0;
+  }
+  ++i;
+  size_t depth = 0;  // below the top-level array
+  size_t count = 0;
+  bool in_element = false;
+  for (; i < body.size() && count < stop_after; ++i) {
+    const char c = body[i];
+    if (c == '"') {
+      // Skip the string, escapes included.
+      for (++i; i < body.size() && body[i] != '"'; ++i) {
+        if (body[i] == '\\') {
+          ++i;
+        }
+      }
+      if (depth == 0 && !in_element) {
+        in_element = true;
+        ++count;
+      }
+      continue;
+    }
+    if (is_space(c)) {
+      continue;
+    }
+    if (depth == 0) {
+      if (c == ']') {
+        break;
+      }
+      if (c == ',') {
+        in_element = false;
+        continue;
+      }
+      if (!in_element) {
+        in_element = true;
+        ++count;
+      }
+    }
+    if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return count;
+}
+
 }  // namespace sigma::mcp

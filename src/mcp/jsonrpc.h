@@ -6,6 +6,7 @@
 // Threading: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -64,5 +65,11 @@ json::Value make_result(const json::Value& id, json::Value result);
 // `data` is left out when it is null.
 json::Value make_error(const json::Value* id, UnreadableId unreadable, int code, std::string message,
                        json::Value data = json::Value());
+
+// The number of elements of a body that is a JSON array, counted without
+// parsing (strings, escapes and nesting are skipped), up to `stop_after`; 0
+// for a body that is not an array. For a malformed body the count is only
+// an estimate, and the parser reports the error.
+size_t count_batch_elements(std::string_view body, size_t stop_after);
 
 }  // namespace sigma::mcp

@@ -711,3 +711,101 @@ TEST_CASE("a refused request trickling its body cannot hold a connection slot, o
   }
   CHECK(closed == 8);
 }
+
+namespace {
+
+// VmHWM of `pid`: the peak resident set, in KiB; -1 when unreadable.
+long peak_rss_kb(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+  if (f == nullptr) {
+    return -1;
+  }
+  char line[256];
+  long kb = -1;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+      break;
+    }
+  }
+  std::fclose(f);
+  return kb;
+}
+
+// A batch body of `count` copies of `element`.
+std::string batch_of(size_t count, const std::string& element) {
+  std::string body = "[";
+  for (size_t i = 0; i < count; ++i) {
+    body += (i > 0 ? "," : "") + element;
+  }
+  return body + "]";
+}
+
+}  // namespace
+
+TEST_CASE("batch amplification: 100 000 tiny requests in one body are refused whole, memory and latency stay flat") {
+  DaemonOptions o;
+  Daemon d(o);
+  REQUIRE(d.started());
+  // The largest batch allowed is served; one more is refused before parsing.
+  HttpResponse hundred = mcp_post(d.mcp_port(), batch_of(100, kPing));
+  CHECK(hundred.status == 200);
+  CHECK(std::count(hundred.body.begin(), hundred.body.end(), '{') == 200);  // 100 responses, each with "result":{}
+  HttpResponse over = mcp_post(d.mcp_port(), batch_of(101, kPing));
+  CHECK(over.status == 400);
+  CHECK(over.body.find("-32600") != std::string::npos);
+  CHECK(over.body.find("batch too large") != std::string::npos);
+
+  // The attack: a 300 KB body of 100 000 elements, from 8 clients that
+  // never read their answers, while another client pings.
+  const std::string attack = mcp_request_bytes(batch_of(100000, "{}"), "", false);
+  std::vector<std::unique_ptr<Connection>> attackers;
+  for (int i = 0; i < 8; ++i) {
+    attackers.push_back(std::make_unique<Connection>(d.mcp_port()));
+    for (int r = 0; r < 3; ++r) {
+      (void)attackers.back()->send_all(attack);
+    }
+  }
+  int64_t worst_ping_ms = 0;
+  for (int i = 0; i < 20; ++i) {
+    const int64_t start = now_ms();
+    CHECK(mcp_post(d.mcp_port(), kPing).status == 200);
+    worst_ping_ms = std::max(worst_ping_ms, now_ms() - start);
+  }
+  const long peak_kb = peak_rss_kb(d.pid());
+  MESSAGE("batch attack, 8 clients x 3 bodies of 100 000 elements: peak RSS " << peak_kb / 1024.0
+                                                                           << " MiB, worst ping " << worst_ping_ms
+                                                                           << " ms");
+  if (!sanitized()) {
+    CHECK(peak_kb < 16 * 1024);
+    CHECK(worst_ping_ms < 50);
+  }
+  HttpResponse answer = attackers.front()->read_response();
+  CHECK(answer.status == 400);
+  CHECK(answer.body.find("batch too large") != std::string::npos);
+}
+
+TEST_CASE("descriptor starvation: idle metrics connections never take what MCP on loopback needs") {
+  DaemonOptions o;
+  o.nofile_limit = 128;
+  o.wait_for_metrics = true;
+  Daemon d(o);
+  REQUIRE(d.started());
+  CHECK(d.log().find("cannot hold") != std::string::npos);  // the clamp is said at start
+  std::vector<std::unique_ptr<Connection>> idle;
+  for (int i = 0; i < 140; ++i) {
+    idle.push_back(std::make_unique<Connection>(d.metrics_port()));
+  }
+  usleep(300 * 1000);
+  const int64_t start = now_ms();
+  HttpResponse r = mcp_post(d.mcp_port(), kPing);
+  const int64_t took = now_ms() - start;
+  HttpResponse metrics = http_request(d.metrics_port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  MESSAGE("RLIMIT_NOFILE 128, 140 idle metrics connections: MCP ping " << r.status << " in " << took
+                                                                       << " ms, another metrics client " << metrics.status);
+  CHECK(r.status == 200);
+  CHECK((metrics.status == 503 || metrics.status == 0));  // the metrics listener is full, MCP is not
+  idle.clear();
+  usleep(300 * 1000);
+  CHECK(http_request(d.metrics_port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").status ==
+        200);
+}

@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -57,7 +58,7 @@ std::vector<std::string> base_environment(const std::map<std::string, std::strin
 }
 
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, int stdout_fd,
-            int stderr_fd, int stdin_fd = -1, const std::string& chroot_dir = "") {
+            int stderr_fd, int stdin_fd = -1, const std::string& chroot_dir = "", unsigned nofile_limit = 0) {
   std::vector<std::string> argv_s;
   argv_s.push_back(chroot_dir.empty() ? agent_binary() : "/sigma-agent");
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -77,6 +78,12 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
     dup2(stderr_fd, 2);
     if (!chroot_dir.empty() && (chroot(chroot_dir.c_str()) != 0 || chdir("/") != 0)) {
       _exit(126);
+    }
+    if (nofile_limit != 0) {
+      rlimit limit{nofile_limit, nofile_limit};
+      if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        _exit(126);
+      }
     }
     std::vector<char*> argv;
     for (auto& s : argv_s) {
@@ -160,7 +167,7 @@ Daemon::Daemon(DaemonOptions options) {
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     return;
   }
-  pid_ = spawn(args, options.env, -1, pipe_fds[1], -1, options.chroot_dir);
+  pid_ = spawn(args, options.env, -1, pipe_fds[1], -1, options.chroot_dir, options.nofile_limit);
   ::close(pipe_fds[1]);
   stderr_fd_ = pipe_fds[0];
   fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);

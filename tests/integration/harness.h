@@ -32,6 +32,8 @@ struct DaemonOptions {
   // PATH, no sanitizer settings) and no --config: a host with nothing but
   // the static binary.
   std::string chroot_dir;
+  // When non-zero: the child's RLIMIT_NOFILE (soft and hard) before exec.
+  unsigned nofile_limit = 0;
 };
 
 class Daemon {

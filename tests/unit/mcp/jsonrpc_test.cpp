@@ -113,3 +113,25 @@ TEST_CASE("replies echo the id lexeme and follow the unreadable-id policy") {
 
 }  // namespace
 }  // namespace sigma::mcp
+
+TEST_CASE("count_batch_elements counts top-level elements without parsing, up to its stop") {
+  using sigma::mcp::count_batch_elements;
+  CHECK(count_batch_elements("{}", 100) == 0);
+  CHECK(count_batch_elements("  7", 100) == 0);
+  CHECK(count_batch_elements("[]", 100) == 0);
+  CHECK(count_batch_elements(" [ ] ", 100) == 0);
+  CHECK(count_batch_elements("[{}]", 100) == 1);
+  CHECK(count_batch_elements("[{},{},{}]", 100) == 3);
+  CHECK(count_batch_elements("[1, 2 ,3]", 100) == 3);
+  // Commas inside elements, strings and escapes do not count.
+  CHECK(count_batch_elements(R"([{"a":[1,2,3],"b":"x,y,\",z"},[4,5],"s,t"])", 100) == 3);
+  CHECK(count_batch_elements(R"(["\\",1])", 100) == 2);
+  // It stops once it has seen `stop_after`.
+  std::string big = "[";
+  for (int i = 0; i < 100000; ++i) {
+    big += i ? ",{}" : "{}";
+  }
+  big += "]";
+  CHECK(count_batch_elements(big, 101) == 101);
+  CHECK(count_batch_elements(big, 1000000) == 100000);
+}
