@@ -1,15 +1,19 @@
 // sigma-agent: the start-up, step by step. Each step is one call into the
 // module that owns it; main.cpp holds no policy of its own.
 //
-//   load the configuration → build the tools → (stdio: serve and exit)
+//   load the configuration → build the tools → (call: run one; stdio:
+//   serve; then exit)
 //   → read secrets → plan the listeners, fitted to the descriptor limit
 //   → loop and signals (before any thread) → workers and the dispatcher
 //   → listeners as services → start the services → run until SIGTERM has
 //   drained.
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/call.h"
+#include "app/early_exit.h"
 #include "app/listener.h"
 #include "app/mcp_endpoint.h"
 #include "app/metrics_endpoint.h"
@@ -119,20 +123,8 @@ int main(int argc, char** argv) {
   using namespace sigma;
   log_init_from_environment();
   config::LoadResult loaded = config::load({argv + 1, argv + argc}, config::system_environment());
-  if (!loaded.errors.empty()) {
-    for (const std::string& e : loaded.errors) {
-      std::fprintf(stderr, "sigma-agent: %s\n", e.c_str());
-    }
-    if (loaded.exit_code == config::kExitUsage) {
-      std::fprintf(stderr, "sigma-agent: see 'sigma-agent --help' or sigma-agent(8)\n");
-    }
-    return loaded.exit_code;
-  }
-  if (loaded.command == config::Command::kHelp || loaded.command == config::Command::kVersion) {
-    std::fputs(loaded.command == config::Command::kHelp ? config::usage_text().c_str()
-                                                        : (config::version_text() + "\n").c_str(),
-               stdout);
-    return 0;
+  if (std::optional<int> status = app::answer_before_start(loaded)) {
+    return *status;
   }
   const config::Config& config = loaded.config;
   log_set_level(config.log_level);
@@ -144,5 +136,9 @@ int main(int argc, char** argv) {
     return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }
   const app::ToolSet tools(config);
+  if (loaded.command == config::Command::kCall) {
+    return app::run_call(tools.registry(), loaded.call_tool, loaded.call_arguments, config.tool_timeout_s * 1000,
+                         stdout, stderr);
+  }
   return config.stdio ? run_stdio(config, tools) : run_daemon(config, tools, secrets);
 }

@@ -247,6 +247,9 @@ struct CommandLine {
   bool version = false;
   bool check_config = false;
   bool stdio = false;
+  // "call TOOL [JSON-ARGS]": every word after "call" that is not an option.
+  bool call = false;
+  std::vector<std::string> call_operands;
 };
 
 CommandLine parse_args(Loader& loader, const std::vector<std::string>& args) {
@@ -259,6 +262,16 @@ CommandLine parse_args(Loader& loader, const std::vector<std::string>& args) {
     }
     if (arg == "-V") {
       cl.version = true;
+      continue;
+    }
+    // After "call", every word but a "--" option is an operand, so "-1" or
+    // "{...}" reach the argument check rather than the option parser.
+    if (cl.call && arg.compare(0, 2, "--") != 0 && arg != "-h" && arg != "-V") {
+      cl.call_operands.push_back(arg);
+      continue;
+    }
+    if (arg == "call" && !cl.call) {
+      cl.call = true;
       continue;
     }
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
@@ -382,6 +395,21 @@ LoadResult load(const std::vector<std::string>& args, const Environment& env) {
     loader.result.command = Command::kVersion;
   } else if (cl.check_config) {
     loader.result.command = Command::kCheckConfig;
+  } else if (cl.call) {
+    loader.result.command = Command::kCall;
+  }
+  if (cl.call) {
+    if (cl.check_config || cl.stdio) {
+      loader.usage(std::string("call cannot be combined with ") + (cl.check_config ? "--check-config" : "--stdio"));
+    } else if (cl.call_operands.empty() || cl.call_operands.size() > 2) {
+      loader.usage("call takes a tool name and at most one JSON object of arguments: sigma-agent call TOOL "
+                   "[JSON-ARGS]");
+    } else {
+      loader.result.call_tool = cl.call_operands[0];
+      if (cl.call_operands.size() == 2) {
+        loader.result.call_arguments = cl.call_operands[1];
+      }
+    }
   }
   loader.result.config.stdio = cl.stdio;
   if (!loader.usage_error && (cl.help || cl.version)) {

@@ -23,7 +23,7 @@
 
 namespace sigma::config {
 
-enum class Command { kRun, kHelp, kVersion, kCheckConfig };
+enum class Command { kRun, kHelp, kVersion, kCheckConfig, kCall };
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;    // EX_USAGE-like: bad command line
@@ -32,6 +32,9 @@ inline constexpr int kExitConfig = 78;  // EX_CONFIG: bad value or config file
 struct LoadResult {
   Config config;
   Command command = Command::kRun;
+  // kCall: the tool to run and its arguments as given (JSON text; unset = {}).
+  std::string call_tool;
+  std::optional<std::string> call_arguments;
   // Each a full sentence naming the variable (or file:line) and, for errors,
   // the value (masked for secrets) and what is expected. Never a secret.
   std::vector<std::string> warnings;

@@ -56,6 +56,7 @@ std::string render_effective(const Config& config) {
 std::string usage_text() {
   std::string out =
       "usage: sigma-agent [--config FILE] [--check-config] [--stdio] [OPTION ...]\n"
+      "       sigma-agent [OPTION ...] call TOOL [JSON-ARGS]\n"
       "       sigma-agent --help | --version\n"
       "\n"
       "Commands:\n"
@@ -64,6 +65,8 @@ std::string usage_text() {
       "  --check-config          print the effective settings and the MCP bind decision, then exit\n"
       "                          (non-zero when the daemon would refuse anything)\n"
       "  --stdio                 serve MCP on stdin/stdout instead of HTTP (no listener)\n"
+      "  call TOOL [JSON-ARGS]   run one tool here and print its result as JSON\n"
+      "                          (exit 1: the tool reported an error; 2: unknown tool or bad arguments)\n"
       "  --config FILE           read NAME=value settings from FILE\n"
       "                          (default " + std::string(kDefaultConfigPath) + " when it exists)\n"
       "\n"

@@ -109,3 +109,43 @@ TEST_CASE("a token file holding a token no client could send fails at start with
   CHECK(start.err.find("AGENT_MCP_TOKEN_FILE") != std::string::npos);
   CHECK((start.out + start.err).find("pass word") == std::string::npos);
 }
+
+TEST_CASE("call runs one tool in this process and prints its result as JSON") {
+  RunResult r = run_agent({"--config=/dev/null", "call", "query_metrics"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("{\"hostname\":", 0) == 0);
+  CHECK(r.out.find("\"agent_version\"") != std::string::npos);
+  CHECK(r.out.back() == '\n');
+
+  // allocate_ports without the scan is the tool's own error: status 1 and the
+  // sentence that names the setting, as JSON on standard output.
+  r = run_agent({"--config=/dev/null", "call", "allocate_ports", "{\"count\": 2}"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.rfind("{\"error\":", 0) == 0);
+  CHECK(r.out.find("AGENT_PORT_SCAN") != std::string::npos);
+
+  r = run_agent({"--config=/dev/null", "--port-scan", "--port-scan-range=47000-47100", "call", "allocate_ports",
+                 "{\"count\": 2}"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"ports\":[") != std::string::npos);
+}
+
+TEST_CASE("call with an unknown tool, bad JSON or a bad argument exits 2 naming what is wrong") {
+  RunResult r = run_agent({"--config=/dev/null", "call", "no_such_tool"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("unknown tool \"no_such_tool\"") != std::string::npos);
+  CHECK(r.err.find("query_metrics") != std::string::npos);
+
+  r = run_agent({"--config=/dev/null", "call", "allocate_ports", "{count: 2}"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("not valid JSON") != std::string::npos);
+
+  r = run_agent({"--config=/dev/null", "--port-scan", "call", "allocate_ports", "{\"count\": 0}"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("count") != std::string::npos);
+
+  r = run_agent({"--config=/dev/null", "call"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("call takes a tool name") != std::string::npos);
+}

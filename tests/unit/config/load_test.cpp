@@ -704,5 +704,43 @@ TEST_CASE("a short token is accepted with a warning") {
   CHECK(!contains(r.warnings[0], "short"));
 }
 
+TEST_CASE("call takes a tool name and at most one argument object, options around it") {
+  Fake fake;
+  LoadResult r = fake.load({"--log-level=debug", "call", "allocate_ports", "{\"count\": 2}", "--tool-timeout", "5"});
+  REQUIRE(r.errors.empty());
+  CHECK(r.command == Command::kCall);
+  CHECK(r.call_tool == "allocate_ports");
+  REQUIRE(r.call_arguments.has_value());
+  CHECK(*r.call_arguments == "{\"count\": 2}");
+  CHECK(r.config.tool_timeout_s == 5);
+  CHECK(r.config.log_level == LogLevel::kDebug);
+
+  r = fake.load({"call", "query_metrics"});
+  REQUIRE(r.errors.empty());
+  CHECK(r.command == Command::kCall);
+  CHECK_FALSE(r.call_arguments.has_value());
+
+  // A word that looks like a short option is an operand after "call": the
+  // argument check, not the option parser, explains it.
+  r = fake.load({"call", "allocate_ports", "-1"});
+  REQUIRE(r.errors.empty());
+  CHECK(*r.call_arguments == "-1");
+}
+
+TEST_CASE("call without a tool, with extra words, or beside --stdio is a usage error") {
+  Fake fake;
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"call"}, {"call", "a", "{}", "extra"}, {"--stdio", "call", "a"}, {"call", "a", "--check-config"}}) {
+    LoadResult r = fake.load(args);
+    CAPTURE(args.size());
+    CHECK(r.exit_code == kExitUsage);
+    REQUIRE_FALSE(r.errors.empty());
+    CHECK(r.errors[0].find("call") != std::string::npos);
+  }
+  // Without "call" a stray word is still refused.
+  LoadResult r = fake.load({"allocate_ports"});
+  CHECK(r.exit_code == kExitUsage);
+}
+
 }  // namespace
 }  // namespace sigma::config
