@@ -12,10 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
+#include "host/install.h"
 #include "host/port_allocator.h"
 #include "host/procfs.h"
 #include "host/system_info.h"
@@ -34,6 +36,19 @@ class HostOps {
   virtual Result<DiskUsage> disk_usage(const std::string& path) const = 0;
   // The bind test of host::is_port_free.
   virtual Result<bool> is_port_free(uint16_t port, Protocol protocol) const = 0;
+
+  // How this binary was installed (host/install.h). The defaults fail, so a
+  // seam that does not answer these makes agent_check_update report the
+  // install method as unknown rather than guess.
+  // The running executable's path (the agent's own /proc/self/exe, never
+  // AGENT_HOST_PROC's: the question is about this process).
+  virtual Result<std::string> executable_path() const {
+    return Status::error("the executable path is not available through this host seam");
+  }
+  // The dpkg package whose file list names `path`, nullopt when none does.
+  virtual Result<std::optional<std::string>> dpkg_package_of(const std::string& path) const {
+    return Status::error(path + ": package ownership is not available through this host seam");
+  }
 };
 
 // Does every operation in this process, with its own privileges.
@@ -47,6 +62,10 @@ class LocalHostOps final : public HostOps {
   Result<DiskUsage> disk_usage(const std::string& path) const override { return host::disk_usage(path); }
   Result<bool> is_port_free(uint16_t port, Protocol protocol) const override {
     return host::is_port_free(port, protocol);
+  }
+  Result<std::string> executable_path() const override { return read_executable_path(); }
+  Result<std::optional<std::string>> dpkg_package_of(const std::string& path) const override {
+    return find_dpkg_package(std::string(kDpkgInfoDir), path);
   }
 
  private:
