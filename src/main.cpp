@@ -33,7 +33,14 @@ int main(int argc, char** argv) {
   if (loaded.command == config::Command::kCheckConfig) {
     return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }
-  const app::ToolSet tools(config);
+  const app::ToolSet tools(config, secrets.api_key);
+  if (loaded.command == config::Command::kCall || config.stdio) {
+    // No listener, so no token to read; agent_check_update may send the key.
+    if (Status s = secrets.load_api_key(); !s) {
+      log_error("cannot read a secret file", {{"error", s.message()}});
+      return config::kExitConfig;
+    }
+  }
   if (loaded.command == config::Command::kCall) {
     return app::run_call(tools.registry(), loaded.call_tool, loaded.call_arguments, config.tool_timeout_s * 1000,
                          stdout, stderr);

@@ -19,6 +19,13 @@ Status Secrets::load() {
   return Status::ok();
 }
 
+Status Secrets::load_api_key() {
+  if (Status status = api_key.load(); !status) {
+    return Status::error(std::string(api_key.setting().file_name) + ": " + status.message());
+  }
+  return Status::ok();
+}
+
 void Secrets::reload() {
   bool any = false;
   for (auth::SecretSource* s : {&mcp_token, &api_key}) {

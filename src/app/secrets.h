@@ -21,6 +21,9 @@ struct Secrets {
 
   // Reads every configured file. Failure names the file setting.
   [[nodiscard]] Status load();
+  // Reads the API key file only: `call` and `--stdio` open no listener, so
+  // they need no token, but agent_check_update may send the key.
+  [[nodiscard]] Status load_api_key();
   // Re-reads every file that is configured; logs once when none is.
   void reload();
 };

@@ -1,12 +1,13 @@
 #include "app/tool_set.h"
 
+#include "app/release_source.h"
 #include "tools/builtin.h"
 
 namespace sigma::app {
 namespace {
 
 tools::ToolDependencies tool_dependencies(const config::Config& config, const host::HostOps& host,
-                                          host::PortAllocator& allocator) {
+                                          host::PortAllocator& allocator, const tools::ReleaseSource* releases) {
   tools::ToolDependencies deps;
   deps.host = &host;
   deps.metrics.hostname_override = config.hostname.value_or("");
@@ -15,16 +16,29 @@ tools::ToolDependencies tool_dependencies(const config::Config& config, const ho
   // allocate_ports hands out ports from the scan range only when the operator
   // turned port management on (SPEC §6: a missing dependency is a tool error).
   deps.port_allocator = config.port_scan ? &allocator : nullptr;
+  deps.update.source = releases;
+  deps.update.current_version = SIGMA_VERSION;
+  deps.update.cache_ttl_s = config.update_check_ttl_s;
   return deps;
+}
+
+std::unique_ptr<tools::ReleaseSource> release_source(const config::Config& config,
+                                                     const auth::SecretSource& api_key) {
+  std::optional<config::UpdateManifestUrl> manifest = config::update_manifest_url(config);
+  if (!manifest) {
+    return nullptr;
+  }
+  return std::make_unique<HttpReleaseSource>(std::move(*manifest), &api_key);
 }
 
 }  // namespace
 
-ToolSet::ToolSet(const config::Config& config)
+ToolSet::ToolSet(const config::Config& config, const auth::SecretSource& api_key)
     : host_(config.host_proc),
       allocator_(config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000, {},
-                 [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); }) {
-  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, allocator_));
+                 [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); }),
+      release_source_(release_source(config, api_key)) {
+  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, allocator_, release_source_.get()));
 }
 
 mcp::ServerInfo server_info() {
@@ -35,7 +49,8 @@ mcp::ServerInfo server_info() {
   info.description = "Operational tools of one Linux fleet node";
   info.instructions =
       "Tools of one fleet node. query_metrics reports capacity (CPU, memory, disk, load); allocate_ports "
-      "hands out TCP/UDP ports verified free on this node.";
+      "hands out TCP/UDP ports verified free on this node; agent_check_update says whether a newer agent is "
+      "released and the command an operator runs to install it.";
   return info;
 }
 

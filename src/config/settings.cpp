@@ -81,6 +81,18 @@ std::optional<std::string> set_api_url(Config& c, std::string_view v) {
   return std::nullopt;
 }
 
+// The same http:// rule as SIGMA_API_URL (https:// refused with the reason),
+// so a manifest URL accepted here can always be fetched.
+std::optional<std::string> set_update_url(Config& c, std::string_view v) {
+  Result<net::HttpUrl> url = net::parse_http_url(v);
+  if (!url) {
+    return some(url.error());
+  }
+  c.update_url = std::string(v);
+  c.update_url_parsed = std::move(url).value();
+  return std::nullopt;
+}
+
 std::optional<std::string> set_api_key(Config& c, std::string_view v) {
   if (!auth::kApiKeySetting.is_valid(v)) {
     return some(std::string(auth::kApiKeySetting.rule));
@@ -334,6 +346,15 @@ std::array<Entry, kSettingCount> build_entries() {
                       "seconds a tool call may run before it is cancelled"),
                     1, 3600, "seconds", {}, [](Config& c, int64_t v) { c.tool_timeout_s = v; },
                     [](const Config& c) { return number(c.tool_timeout_s); }),
+      text_entry(S(I::kUpdateUrl, "AGENT_UPDATE_URL", "--update-url", "URL",
+                   "release manifest read by agent_check_update, http:// only",
+                   "{SIGMA_API_URL}/agent/releases/latest (unset without SIGMA_API_URL)"),
+                 set_update_url, [](const Config& c) { return render_optional(c.update_url); }),
+      integer_entry(S(I::kUpdateCheckTtl, "AGENT_UPDATE_CHECK_TTL", "--update-check-ttl", "SECONDS",
+                      "seconds an update check is reused; 0 fetches every time"),
+                    0, 604800, "seconds", "0 disables the cache",
+                    [](Config& c, int64_t v) { c.update_check_ttl_s = v; },
+                    [](const Config& c) { return number(c.update_check_ttl_s); }),
       integer_entry(S(I::kHttpMaxHeaderBytes, "AGENT_HTTP_MAX_HEADER_BYTES", "--http-max-header-bytes",
                       "BYTES", "request header block limit (431 past it)"),
                     1024, 1048576, "bytes", {},
@@ -445,6 +466,22 @@ std::string describe_origin(const ValueOrigin& origin) {
     case Source::kFlag: return "flag " + origin.where;
   }
   return "default";
+}
+
+std::optional<UpdateManifestUrl> update_manifest_url(const Config& config) {
+  const auto same_origin = [&config](const net::HttpUrl& url) {
+    return config.api_url_parsed && config.api_url_parsed->host == url.host &&
+           config.api_url_parsed->port == url.port;
+  };
+  if (config.update_url && config.update_url_parsed) {
+    return UpdateManifestUrl{*config.update_url, *config.update_url_parsed, same_origin(*config.update_url_parsed)};
+  }
+  if (config.api_url && config.api_url_parsed) {
+    net::HttpUrl url = *config.api_url_parsed;
+    url.path += kDefaultUpdatePath;
+    return UpdateManifestUrl{*config.api_url + std::string(kDefaultUpdatePath), std::move(url), true};
+  }
+  return std::nullopt;
 }
 
 net::HostPort default_mcp_bind_address() {

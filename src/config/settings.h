@@ -43,6 +43,10 @@ inline constexpr bool kDefaultMcpEnabled = true;
 inline constexpr std::string_view kDefaultMcpBind = "127.0.0.1:9103";
 inline constexpr LogLevel kDefaultLogLevel = LogLevel::kInfo;
 inline constexpr int64_t kDefaultToolTimeoutSeconds = 30;
+// agent_check_update: the manifest path under SIGMA_API_URL when
+// AGENT_UPDATE_URL is unset (SPEC §7), and how long a check is reused.
+inline constexpr std::string_view kDefaultUpdatePath = "/agent/releases/latest";
+inline constexpr int64_t kDefaultUpdateCheckTtlSeconds = 3600;
 inline constexpr int kDefaultWorkerThreads = 2;
 // Prometheus scrapes with one connection at a time; a few spare is plenty,
 // and the rest of the descriptors stay MCP's.
@@ -73,6 +77,8 @@ enum class SettingId {
   kMcpMaxBatch,
   kLogLevel,
   kToolTimeout,
+  kUpdateUrl,
+  kUpdateCheckTtl,
   kHttpMaxHeaderBytes,
   kHttpMaxBodyBytes,
   kHttpHeaderTimeout,
@@ -122,6 +128,17 @@ struct PortRange {
   uint16_t last = kDefaultPortScanLast;
 };
 
+// The release manifest in force: AGENT_UPDATE_URL when set, else
+// SIGMA_API_URL + kDefaultUpdatePath, else nullopt (agent_check_update then
+// answers with an error naming both settings). `text` is for messages.
+// update_manifest_url(Config), after Config.
+struct UpdateManifestUrl {
+  std::string text;
+  net::HttpUrl url;
+  // The manifest lives on the control plane's origin (same host and port as
+  // SIGMA_API_URL), the only place the API key may be sent.
+  bool on_api_origin = false;
+};
 // kDefaultMcpBind, parsed.
 net::HostPort default_mcp_bind_address();
 
@@ -154,6 +171,11 @@ struct Config {
   size_t mcp_max_batch = mcp::kDefaultMaxBatchLength;  // messages per JSON-RPC batch
   LogLevel log_level = kDefaultLogLevel;
   int64_t tool_timeout_s = kDefaultToolTimeoutSeconds;  // a tool call's deadline
+  // The release manifest agent_check_update reads, as written; unset: the
+  // default under api_url (see update_manifest_url).
+  std::optional<std::string> update_url;
+  std::optional<net::HttpUrl> update_url_parsed;  // set exactly when update_url is
+  int64_t update_check_ttl_s = kDefaultUpdateCheckTtlSeconds;  // 0: every call fetches
   size_t http_max_header_bytes = http::kDefaultMaxHeaderBytes;
   size_t http_max_body_bytes = http::kDefaultMaxBodyBytes;
   int64_t http_header_timeout_s = http::kDefaultHeaderTimeoutSeconds;
@@ -175,5 +197,7 @@ struct Config {
   const ValueOrigin& origin(SettingId id) const { return origins[static_cast<size_t>(id)]; }
   bool is_set_by_operator(SettingId id) const { return origin(id).source != Source::kDefault; }
 };
+
+std::optional<UpdateManifestUrl> update_manifest_url(const Config& config);
 
 }  // namespace sigma::config

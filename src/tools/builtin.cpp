@@ -12,6 +12,9 @@ void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies&
   metrics.host = dependencies.host;
   registry.add(std::make_unique<QueryMetricsTool>(std::move(metrics)));
   registry.add(std::make_unique<AllocatePortsTool>(dependencies.port_allocator));
+  AgentCheckUpdateOptions update = dependencies.update;
+  update.host = dependencies.host;
+  registry.add(std::make_unique<AgentCheckUpdateTool>(std::move(update)));
 }
 
 }  // namespace sigma::tools

@@ -10,6 +10,7 @@
 #include "host/ops.h"
 #include "host/port_allocator.h"
 #include "mcp/tool.h"
+#include "tools/agent_check_update.h"
 #include "tools/query_metrics.h"
 
 namespace sigma::tools {
@@ -22,9 +23,13 @@ struct ToolDependencies {
   // nullptr when AGENT_PORT_SCAN is off: allocate_ports is still listed and
   // answers with a sentence naming the setting. Must outlive the registry.
   host::PortAllocator* port_allocator = nullptr;
+  // agent_check_update; `host` is set from above. update.source is nullptr
+  // when no manifest URL is configured: the tool is still listed and
+  // answers with a sentence naming the settings.
+  AgentCheckUpdateOptions update;
 };
 
-// Adds query_metrics, then allocate_ports.
+// Adds query_metrics, allocate_ports, then agent_check_update.
 void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies& dependencies);
 
 }  // namespace sigma::tools

@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The official schema, kept with its licence under tests/interop/mcp-schema.
 const schemaPath = resolve(here, 'mcp-schema', '2025-11-25', 'schema.json');
 const kProtocolVersion = '2025-11-25';
-const kExpectedTools = ['allocate_ports', 'query_metrics'];
+const kExpectedTools = ['agent_check_update', 'allocate_ports', 'query_metrics'];
 
 let passed = 0;
 let failed = 0;
@@ -292,6 +292,27 @@ async function runTools(url) {
         result.isError === true && text.includes('count'), short(result));
     } catch (e) {
       check('tools/call allocate_ports {count: 0}: isError result naming "count"', false, `threw ${e.message}`);
+    }
+  }
+
+  // The interop daemon has no release manifest configured: the tool answers
+  // with an isError result naming the settings, which is a valid result; a
+  // configured one must match its outputSchema.
+  if (byName.agent_check_update) {
+    check('tools/list: agent_check_update is read-only and not destructive',
+      byName.agent_check_update.annotations?.readOnlyHint === true &&
+      byName.agent_check_update.annotations?.destructiveHint === false, short(byName.agent_check_update.annotations));
+    try {
+      const result = await client.callTool({ name: 'agent_check_update', arguments: { force: true } });
+      if (result.isError === true) {
+        const text = (result.content ?? []).map((c) => c.text ?? '').join(' ');
+        check('tools/call agent_check_update: isError naming AGENT_UPDATE_URL and SIGMA_API_URL',
+          text.includes('AGENT_UPDATE_URL') && text.includes('SIGMA_API_URL'), short(result));
+      } else {
+        checkToolResult(ajv, byName.agent_check_update, result);
+      }
+    } catch (e) {
+      check('tools/call agent_check_update: answered', false, e.message);
     }
   }
 

@@ -56,6 +56,9 @@ TEST_CASE("with no flags, environment or file every setting has its default") {
   CHECK(c.http_max_connections == 1024);
   CHECK(c.worker_threads == 2);
   CHECK(c.port_reserve_s == 30);
+  CHECK(!c.update_url);
+  CHECK(c.update_check_ttl_s == 3600);
+  CHECK(!update_manifest_url(c));
   CHECK(!c.stdio);
   CHECK(c.config_file.empty());
   for (const SettingInfo& s : all_settings()) {
@@ -79,6 +82,8 @@ TEST_CASE("a flag wins over the environment, the environment over the file, the 
       {SettingId::kApiUrl, "http://a", "http://b", "http://c"},
       {SettingId::kHttpMaxBodyBytes, "2048", "4096", "8192"},
       {SettingId::kToolTimeout, "5", "3600", "1"},
+      {SettingId::kUpdateUrl, "http://a/m", "http://b/m", "http://c/m"},
+      {SettingId::kUpdateCheckTtl, "0", "60", "604800"},
   };
   for (const Case& k : cases) {
     const SettingInfo& s = setting_info(k.id);
@@ -476,6 +481,62 @@ TEST_CASE("an https:// control-plane URL is refused with the reason and the way 
   CHECK(contains(r.errors[0], "private network"));
   r = Fake{}.load({"--api-url=HTTPS://api.example.com"});
   CHECK(r.exit_code == kExitConfig);
+}
+
+TEST_CASE("an https:// release-manifest URL is refused at start like the control-plane URL") {
+  LoadResult r = Fake{}.load({"--update-url=https://releases.example.com/latest"});
+  CHECK(r.exit_code == kExitConfig);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(contains(r.errors[0], "AGENT_UPDATE_URL=\"https://releases.example.com/latest\""));
+  CHECK(contains(r.errors[0], "no TLS library"));
+  CHECK(contains(r.errors[0], "TLS forwarder"));
+  for (const char* bad : {"ftp://x/y", "http://x/y?z=1", "http://user@x/y", "releases/latest"}) {
+    CAPTURE(bad);
+    CHECK(Fake{}.load({std::string("--update-url=") + bad}).exit_code == kExitConfig);
+  }
+}
+
+TEST_CASE("AGENT_UPDATE_CHECK_TTL takes 0 to 604800 seconds") {
+  CHECK(Fake{}.load({"--update-check-ttl=0"}).config.update_check_ttl_s == 0);
+  CHECK(Fake{}.load({"--update-check-ttl=604800"}).config.update_check_ttl_s == 604800);
+  LoadResult r = Fake{}.load({"--update-check-ttl=604801"});
+  CHECK(r.exit_code == kExitConfig);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(contains(r.errors[0], "between 0 and 604800"));
+  CHECK(Fake{}.load({"--update-check-ttl=-1"}).exit_code == kExitConfig);
+}
+
+TEST_CASE("the release manifest defaults to SIGMA_API_URL/agent/releases/latest; AGENT_UPDATE_URL wins") {
+  LoadResult r = Fake{}.load({"--api-url=http://10.0.0.1:8080/sigma/"});
+  REQUIRE(r.exit_code == kExitOk);
+  std::optional<UpdateManifestUrl> m = update_manifest_url(r.config);
+  REQUIRE(m);
+  CHECK(m->text == "http://10.0.0.1:8080/sigma/agent/releases/latest");
+  CHECK(m->url.host == "10.0.0.1");
+  CHECK(m->url.port == 8080);
+  CHECK(m->url.path == "/sigma/agent/releases/latest");
+  CHECK(m->on_api_origin);
+
+  r = Fake{}.load({"--api-url=http://10.0.0.1:8080", "--update-url=http://10.0.0.1:8080/r/latest.json"});
+  m = update_manifest_url(r.config);
+  REQUIRE(m);
+  CHECK(m->text == "http://10.0.0.1:8080/r/latest.json");
+  CHECK(m->url.path == "/r/latest.json");
+  CHECK(m->on_api_origin);
+
+  // Another host or port is not the control plane: the API key stays home.
+  for (const char* other : {"http://10.0.0.2:8080/latest", "http://10.0.0.1:8081/latest"}) {
+    CAPTURE(other);
+    r = Fake{}.load({"--api-url=http://10.0.0.1:8080", std::string("--update-url=") + other});
+    m = update_manifest_url(r.config);
+    REQUIRE(m);
+    CHECK_FALSE(m->on_api_origin);
+  }
+  r = Fake{}.load({"--update-url=http://releases.internal/latest"});
+  m = update_manifest_url(r.config);
+  REQUIRE(m);
+  CHECK(m->url.port == 80);
+  CHECK_FALSE(m->on_api_origin);
 }
 
 TEST_CASE("the config file takes comments, blank lines, quotes, spaces around names and CRLF") {
