@@ -11,9 +11,11 @@
 // operation is safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "host/port_allocator.h"
@@ -34,6 +36,16 @@ class HostOps {
   virtual Result<DiskUsage> disk_usage(const std::string& path) const = 0;
   // The bind test of host::is_port_free.
   virtual Result<bool> is_port_free(uint16_t port, Protocol protocol) const = 0;
+  // "<proc root>/<relative_path>" streamed in pieces (ProcFs::read_chunks):
+  // the socket tables, which grow with the host's connections.
+  virtual Status read_proc_chunks(std::string_view relative_path, size_t chunk_bytes,
+                                  const ProcFs::ChunkSink& sink) const = 0;
+  // The process ids under the procfs root (ProcFs::list_pids).
+  virtual Result<std::vector<int>> list_pids() const = 0;
+  // The socket inodes process `pid` holds (ProcFs::socket_inodes). This is
+  // the read that needs privileges for other users' processes; a failure
+  // means "cannot tell", never an error of the caller.
+  virtual Result<std::vector<uint64_t>> socket_inodes(int pid) const = 0;
 };
 
 // Does every operation in this process, with its own privileges.
@@ -48,6 +60,12 @@ class LocalHostOps final : public HostOps {
   Result<bool> is_port_free(uint16_t port, Protocol protocol) const override {
     return host::is_port_free(port, protocol);
   }
+  Status read_proc_chunks(std::string_view relative_path, size_t chunk_bytes,
+                          const ProcFs::ChunkSink& sink) const override {
+    return proc_.read_chunks(relative_path, chunk_bytes, sink);
+  }
+  Result<std::vector<int>> list_pids() const override { return proc_.list_pids(); }
+  Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return proc_.socket_inodes(pid); }
 
  private:
   ProcFs proc_;

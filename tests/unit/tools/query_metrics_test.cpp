@@ -228,6 +228,11 @@ class FakeHost final : public host::HostOps {
   }
   Result<host::DiskUsage> disk_usage(const std::string&) const override { return host::DiskUsage{40.0, 10.5}; }
   Result<bool> is_port_free(uint16_t, host::Protocol) const override { return true; }
+  Status read_proc_chunks(std::string_view relative_path, size_t, const host::ProcFs::ChunkSink&) const override {
+    return Status::error(proc_path(relative_path) + ": not in the fake");
+  }
+  Result<std::vector<int>> list_pids() const override { return Status::error("fake: no processes"); }
+  Result<std::vector<uint64_t>> socket_inodes(int) const override { return Status::error("fake: no processes"); }
   mutable int reads = 0;
 };
 
