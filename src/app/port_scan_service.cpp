@@ -28,7 +28,11 @@ void PortScanService::run_pass() {
   }
   running_ = true;
   auto snapshot = std::make_shared<host::PortScanSnapshot>();
-  executor_.run([this, snapshot] { *snapshot = scanner_.scan(); },
+  // The work touches only the scanner, which outlives the daemon's loop and
+  // pool, never this service: a pass still queued when a shutdown's grace
+  // ran out must not reach a destroyed service.
+  host::PortScanner& scanner = scanner_;
+  executor_.run([&scanner, snapshot] { *snapshot = scanner.scan(); },
                 [this, snapshot] { finished(std::move(*snapshot)); });
 }
 

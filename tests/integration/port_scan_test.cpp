@@ -366,3 +366,21 @@ TEST_CASE("the scan's first pass is logged and a stop during the scan still exit
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("call query_metrics with the scan on scans once itself instead of waiting for a pass") {
+  const uint16_t base = free_block(3);
+  REQUIRE(base != 0);
+  Held held;
+  held.fds.push_back(hold(SOCK_STREAM, base));
+  REQUIRE(held.fds[0] >= 0);
+  RunResult r = run_agent({"--config=/dev/null", "--port-scan", range_arg(base, static_cast<uint16_t>(base + 2)),
+                           "call", "query_metrics"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"in_use\":1") != std::string::npos);
+  CHECK(r.out.find("\"total\":3") != std::string::npos);
+  CHECK(r.out.find("has not finished") == std::string::npos);
+}
+
+}  // namespace
