@@ -1,6 +1,7 @@
 #include "app/daemon.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "app/mcp_endpoint.h"
 #include "app/metrics_endpoint.h"
 #include "app/plan.h"
+#include "app/port_scan_service.h"
 #include "app/stdio_transport.h"
 #include "base/executor.h"
 #include "base/log.h"
@@ -68,7 +70,13 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
                              },
                              config.mcp_max_batch);
 
-  MetricsEndpoint metrics_endpoint(registry, pool, "/proc");
+  MetricsEndpointOptions metrics_options;
+  metrics_options.hostname = node_hostname(config, tools.host());
+  metrics_options.scanner = tools.port_scanner();
+  metrics_options.allocator = tools.port_allocator();
+  metrics_options.bind_is_loopback = metrics_plan.is_loopback;
+  metrics_options.allowed_origins = config.mcp_allowed_origins;
+  MetricsEndpoint metrics_endpoint(registry, pool, token, std::move(metrics_options));
   ListenerService metrics_listener(loop, endpoint_listener("metrics", "AGENT_METRICS_BIND",
                                                                     metrics_plan.addresses,
                                                                     server_options(config, fds.metrics_max_connections),
@@ -84,12 +92,20 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
   mcp_spec.on_state = [&registry](bool up) { registry.set_mcp_listener_up(up); };
   ListenerService mcp_listener(loop, std::move(mcp_spec));
 
+  std::optional<PortScanService> port_scan;
+  if (host::PortScanner* scanner = tools.port_scanner()) {
+    port_scan.emplace(loop, pool, *scanner, config.port_scan_interval_s * 1000);
+  }
+
   // (Later: spawn the privileged helper, then drop privileges, here.)
   if (!metrics_plan.addresses.empty()) {
     lifecycle.add(metrics_listener);
   }
   if (mcp_plan.serve()) {
     lifecycle.add(mcp_listener);
+  }
+  if (port_scan) {
+    lifecycle.add(*port_scan);
   }
   if (Status s = lifecycle.start_services(); !s) {
     log_error("cannot start", {{"error", s.message()}});

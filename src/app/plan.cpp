@@ -1,11 +1,13 @@
 #include "app/plan.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 
 #include "base/log.h"
+#include "host/system_info.h"
 
 namespace sigma::app {
 
@@ -53,8 +55,10 @@ MetricsPlan plan_metrics(const config::Config& config) {
   if (r.addresses.empty()) {
     plan.error = "AGENT_METRICS_BIND=" + config.metrics_bind + " does not resolve (" + r.error + ")";
   }
+  plan.is_loopback = !r.addresses.empty();
   for (const net::BindAddress& a : r.addresses) {
     plan.addresses.push_back(a.address);
+    plan.is_loopback = plan.is_loopback && a.is_loopback;
   }
   return plan;
 }
@@ -137,14 +141,26 @@ DescriptorPlan fit_descriptor_limit(const config::Config& config, size_t mcp_add
   return plan;
 }
 
+std::string node_hostname(const config::Config& config, const host::HostOps& host) {
+  if (config.hostname && !config.hostname->empty()) {
+    return *config.hostname;
+  }
+  if (Result<std::string> text = host.read_proc("sys/kernel/hostname"); text) {
+    if (Result<std::string> name = host::parse_hostname(*text); name) {
+      return *name;
+    }
+  }
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) == 0 && buf[0] != '\0') {
+    return buf;
+  }
+  return "unknown";
+}
+
 void warn_about_later_features(const config::Config& config) {
   if (config.api_url) {
     log_warn("SIGMA_API_URL is validated but this release does not contact the control plane yet",
              {{"setting", "SIGMA_API_URL"}});
-  }
-  if (config.port_scan) {
-    log_warn("AGENT_PORT_SCAN is validated but this release has no periodic port scanner yet",
-             {{"setting", "AGENT_PORT_SCAN"}});
   }
 }
 

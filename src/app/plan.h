@@ -16,6 +16,7 @@
 #include "auth/listener_policy.h"
 #include "auth/secret_source.h"
 #include "config/config.h"
+#include "host/ops.h"
 #include "http/server.h"
 #include "net/socket.h"
 
@@ -41,6 +42,9 @@ void log_plan(const auth::ListenerPlan& plan);
 struct MetricsPlan {
   std::vector<net::SocketAddress> addresses;
   std::string error;
+  // Every resolved address is loopback (SPEC §4's classification): only
+  // then is POST /ports/allocate served without the MCP token.
+  bool is_loopback = false;
 };
 
 MetricsPlan plan_metrics(const config::Config& config);
@@ -78,6 +82,11 @@ DescriptorPlan plan_descriptors(size_t mcp_max, size_t mcp_addresses, size_t met
 // Applies plan_descriptors to this process: raises the soft RLIMIT_NOFILE
 // when needed (up to the hard limit) and logs the warning of a clamp.
 DescriptorPlan fit_descriptor_limit(const config::Config& config, size_t mcp_addresses, size_t metrics_addresses);
+
+// The node's name for metric labels: AGENT_HOSTNAME when set, else the
+// kernel's (sys/kernel/hostname under the procfs root, then gethostname(2)),
+// else "unknown".
+std::string node_hostname(const config::Config& config, const host::HostOps& host);
 
 // Settings this release validates but does not act on yet get one warning each.
 void warn_about_later_features(const config::Config& config);

@@ -7,15 +7,20 @@ namespace sigma::app {
 namespace {
 
 tools::ToolDependencies tool_dependencies(const config::Config& config, const host::HostOps& host,
-                                          host::PortAllocator& allocator, const tools::ReleaseSource* releases) {
+                                          host::PortScanner* scanner, host::PortAllocator* allocator,
+                                          const tools::ReleaseSource* releases) {
   tools::ToolDependencies deps;
   deps.host = &host;
   deps.metrics.hostname_override = config.hostname.value_or("");
   deps.metrics.agent_version = SIGMA_VERSION;
-  deps.metrics.port_scan_enabled = config.port_scan;
+  deps.metrics.port_scan_enabled = scanner != nullptr;
+  if (scanner != nullptr) {
+    const int64_t max_age_ms = config.port_scan_interval_s * 1000;
+    deps.metrics.port_scan_snapshot = [scanner, max_age_ms] { return scanner->current(max_age_ms); };
+  }
   // allocate_ports hands out ports from the scan range only when the operator
   // turned port management on (SPEC §6: a missing dependency is a tool error).
-  deps.port_allocator = config.port_scan ? &allocator : nullptr;
+  deps.port_allocator = allocator;
   deps.update.source = releases;
   deps.update.current_version = SIGMA_VERSION;
   deps.update.cache_ttl_s = config.update_check_ttl_s;
@@ -34,11 +39,16 @@ std::unique_ptr<tools::ReleaseSource> release_source(const config::Config& confi
 }  // namespace
 
 ToolSet::ToolSet(const config::Config& config, const auth::SecretSource& api_key)
-    : host_(config.host_proc),
-      allocator_(config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000, {},
-                 [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); }),
-      release_source_(release_source(config, api_key)) {
-  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, allocator_, release_source_.get()));
+    : host_(config.host_proc), release_source_(release_source(config, api_key)) {
+  if (config.port_scan) {
+    scanner_ = std::make_unique<host::PortScanner>(host_, config.port_scan_range.first, config.port_scan_range.last);
+    allocator_ = std::make_unique<host::PortAllocator>(
+        config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000,
+        host::PortAllocator::Clock{},
+        [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); });
+  }
+  tools::register_builtin_tools(
+      registry_, tool_dependencies(config, host_, scanner_.get(), allocator_.get(), release_source_.get()));
 }
 
 mcp::ServerInfo server_info() {

@@ -2,8 +2,11 @@
 // transports (the HTTP daemon and `--stdio`).
 //
 // Owns: the host seam the tools use (in-process today; a privileged helper
-// later), the port allocator behind allocate_ports, the release source behind
-// agent_check_update and the tool registry.
+// later), the port scanner and the port allocator (both only with
+// AGENT_PORT_SCAN=true), the release source behind agent_check_update, and
+// the tool registry. The allocator is the one reservation table of the
+// agent: allocate_ports and POST /ports/allocate both take from it, so they
+// never hand out the same port.
 // Must not: know a transport or a listener.
 // Threading: built on the main thread before any worker starts; afterwards the
 // registry is read-only and the allocator locks itself.
@@ -15,6 +18,7 @@
 #include "config/config.h"
 #include "host/ops.h"
 #include "host/port_allocator.h"
+#include "host/port_scanner.h"
 #include "mcp/dispatcher.h"
 #include "mcp/tool.h"
 #include "tools/release_source.h"
@@ -30,10 +34,16 @@ class ToolSet final {
   ToolSet& operator=(const ToolSet&) = delete;
 
   const mcp::ToolRegistry& registry() const { return registry_; }
+  const host::HostOps& host() const { return host_; }
+  // nullptr when AGENT_PORT_SCAN is off. Both lock themselves, so the
+  // daemon's services and endpoints may use them from any thread.
+  host::PortScanner* port_scanner() const { return scanner_.get(); }
+  host::PortAllocator* port_allocator() const { return allocator_.get(); }
 
  private:
   host::LocalHostOps host_;
-  host::PortAllocator allocator_;
+  std::unique_ptr<host::PortScanner> scanner_;
+  std::unique_ptr<host::PortAllocator> allocator_;
   std::unique_ptr<tools::ReleaseSource> release_source_;  // nullptr: no manifest URL configured
   mcp::ToolRegistry registry_;
 };

@@ -11,10 +11,12 @@
 // operation is safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "host/install.h"
@@ -37,18 +39,24 @@ class HostOps {
   // The bind test of host::is_port_free.
   virtual Result<bool> is_port_free(uint16_t port, Protocol protocol) const = 0;
 
-  // How this binary was installed (host/install.h). The defaults fail, so a
-  // seam that does not answer these makes agent_check_update report the
-  // install method as unknown rather than guess.
+  // How this binary was installed (host/install.h). A failure makes
+  // agent_check_update report the install method as unknown rather than
+  // guess.
   // The running executable's path (the agent's own /proc/self/exe, never
   // AGENT_HOST_PROC's: the question is about this process).
-  virtual Result<std::string> executable_path() const {
-    return Status::error("the executable path is not available through this host seam");
-  }
+  virtual Result<std::string> executable_path() const = 0;
   // The dpkg package whose file list names `path`, nullopt when none does.
-  virtual Result<std::optional<std::string>> dpkg_package_of(const std::string& path) const {
-    return Status::error(path + ": package ownership is not available through this host seam");
-  }
+  virtual Result<std::optional<std::string>> dpkg_package_of(const std::string& path) const = 0;
+  // "<proc root>/<relative_path>" streamed in pieces (ProcFs::read_chunks):
+  // the socket tables, which grow with the host's connections.
+  virtual Status read_proc_chunks(std::string_view relative_path, size_t chunk_bytes,
+                                  const ProcFs::ChunkSink& sink) const = 0;
+  // The process ids under the procfs root (ProcFs::list_pids).
+  virtual Result<std::vector<int>> list_pids() const = 0;
+  // The socket inodes process `pid` holds (ProcFs::socket_inodes). This is
+  // the read that needs privileges for other users' processes; a failure
+  // means "cannot tell", never an error of the caller.
+  virtual Result<std::vector<uint64_t>> socket_inodes(int pid) const = 0;
 };
 
 // Does every operation in this process, with its own privileges.
@@ -67,6 +75,12 @@ class LocalHostOps final : public HostOps {
   Result<std::optional<std::string>> dpkg_package_of(const std::string& path) const override {
     return find_dpkg_package(std::string(kDpkgInfoDir), path);
   }
+  Status read_proc_chunks(std::string_view relative_path, size_t chunk_bytes,
+                          const ProcFs::ChunkSink& sink) const override {
+    return proc_.read_chunks(relative_path, chunk_bytes, sink);
+  }
+  Result<std::vector<int>> list_pids() const override { return proc_.list_pids(); }
+  Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return proc_.socket_inodes(pid); }
 
  private:
   ProcFs proc_;

@@ -198,7 +198,7 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
     }
     if (!free) {
       release_all();
-      return Status::error("bind test: " + free.error());
+      return Status::unavailable("bind test: " + free.error());
     }
   }
 

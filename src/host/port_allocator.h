@@ -65,7 +65,9 @@ class PortAllocator final {
   // Failure (nothing stays reserved):
   //   "only 3 of 10 requested tcp ports are free in AGENT_PORT_SCAN_RANGE
   //    10000-10010; widen the range or ask for fewer",
-  //   or the error of a bind test that could not run.
+  //   (code kError), or the error of a bind test that could not run
+  //   (code kUnavailable: it may succeed later, "bind test: socket(AF_INET):
+  //   Too many open files").
   // count == 0 yields an empty list.
   // `stop`, when given, is asked before each bind test; a failure it returns
   // ends the call at once, with every reservation of the call released, and

@@ -9,8 +9,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -36,6 +39,29 @@ class ProcFs final {
   // "<root>/meminfo: larger than 1048576 bytes" when the bound is exceeded.
   // REQUIRES: relative_path names a file below root (no leading '/', no "..").
   Result<std::string> read(std::string_view relative_path) const;
+
+  // Streams the file to `sink` in pieces of at most `chunk_bytes` (any
+  // split; one buffer, so a table of many MiB costs no more memory than a
+  // small one). Failure: "<root>/net/tcp: No such file or directory".
+  // REQUIRES: chunk_bytes > 0.
+  using ChunkSink = std::function<void(std::string_view chunk)>;
+  Status read_chunks(std::string_view relative_path, size_t chunk_bytes, const ChunkSink& sink) const;
+
+  // The numeric entries of the root: the thread-group ids of the pid
+  // namespace the procfs belongs to, ascending.
+  // Failure: "<root>: Permission denied".
+  Result<std::vector<int>> list_pids() const;
+
+  // The inodes of the sockets process `pid` holds open: every
+  // "<root>/<pid>/fd/N" whose link reads "socket:[INODE]", at most
+  // max_fds entries looked at. Reading another user's fd directory needs
+  // ptrace access (root or CAP_SYS_PTRACE).
+  // Failure: "<root>/1/fd: Permission denied", or
+  // "<root>/77/fd: No such file or directory" for a process that just ended.
+  Result<std::vector<uint64_t>> socket_inodes(int pid, size_t max_fds = kDefaultMaxFdsPerProcess) const;
+
+  // fds looked at per process; the kernel's own fs.nr_open default is 1<<20.
+  static constexpr size_t kDefaultMaxFdsPerProcess = 1 << 20;
 
  private:
   std::string root_;

@@ -16,6 +16,15 @@ connections, CPU time over 10 idle seconds, startup time to a connectable
 socket, stripped binary size; and the constant-time evidence for the token
 comparator (tests/bench/compare_timing.cpp, linked against src/auth/token.cpp).
 
+Port scan: with 5000 TCP listeners this script opens itself on 127.0.0.1 in
+10000-30000, the CPU of one scan pass over that range
+(tests/bench/scan_pass.cpp, linked against the product's library, timed with
+CLOCK_PROCESS_CPUTIME_ID) beside the CPU of one `ss -tulnp` run (iproute2; the
+reference agent runs it every pass), each the median of 10; and, as a cross
+check, the daemon itself scanning every second (CPU from /proc/PID/stat over
+10 s, and its sigma_port_scan_duration_seconds). --port-scan-only runs just
+this section.
+
 Results: OUT/results.json and OUT/results.md; the table is printed at the end.
 Figures, not assertions: the exit status is 0 whenever the measurements ran,
 whether or not a target was met.
@@ -27,7 +36,7 @@ goes to 127.0.0.1.
 
 Usage: bench.py --bin build/sigma-agent [--out build/bench] [--rounds 3]
                 [--warmup-s 2] [--duration-s 5] [--connections 16] [--threads 2]
-                [--no-pin] [--quick]
+                [--no-pin] [--quick] [--port-scan-only]
 """
 
 import argparse
@@ -75,6 +84,10 @@ TARGET_RATIO_SDK = 50.0
 TARGET_IDLE_RSS_KIB = 2 * 1024
 TARGET_CONNS_RSS_KIB = 8 * 1024
 TARGET_IDLE_CPU_MS = 10.0  # "~0": at most 0.1 % of one core over 10 s
+SCAN_LISTENERS = 5000
+SCAN_FIRST, SCAN_LAST = 10000, 30000
+SCAN_SAMPLES = 10
+SCAN_DAEMON_WINDOW_S = 10.0
 IDLE_CONNECTIONS = 1000
 IDLE_CPU_WINDOW_S = 10.0
 STARTUP_SAMPLES = 10
@@ -653,6 +666,137 @@ def compare_timing(args, cpus):
     return json.loads(out.stdout)
 
 
+def open_scan_listeners(count, first, last):
+    """`count` TCP listeners on 127.0.0.1 spread over first..last (every 4th port, then the gaps)."""
+    limit = raise_fd_limit(count + 512)
+    if limit < count + 64:
+        raise RuntimeError(f"RLIMIT_NOFILE is {limit}; need more than {count + 64} for the port-scan bench")
+    step = max(1, (last - first + 1) // count)
+    socks = []
+    for offset in range(step):
+        for port in range(first + offset, last + 1, step):
+            if len(socks) == count:
+                return socks
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((LOCAL_HOST, port))
+                s.listen(1)
+                socks.append(s)
+            except OSError:
+                s.close()
+    if len(socks) < count:
+        for s in socks:
+            s.close()
+        raise RuntimeError(f"only {len(socks)} of {count} ports of {first}-{last} could be bound")
+    return socks
+
+
+def build_scan_pass(args):
+    exe = os.path.join(args.out, "scan_pass")
+    lib = os.path.join(os.path.dirname(args.bin), "libsigma.a")
+    cxx = os.environ.get("CXX", "g++")
+    subprocess.run([cxx, "-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2", "-I", os.path.join(REPO, "src"),
+                    os.path.join(HERE, "scan_pass.cpp"), lib, "-pthread", "-o", exe], check=True)
+    return exe
+
+
+def child_cpu_us(argv):
+    """Runs argv to completion; its user + system CPU in µs (wait4 rusage), exec and exit included."""
+    proc = PROCS.spawn_plain(argv[0], argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    PROCS.procs.remove(proc)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited with status {proc.returncode}")
+    return (ru.ru_utime + ru.ru_stime) * 1e6
+
+
+def scrape_metric(port, name):
+    conn = http.client.HTTPConnection(LOCAL_HOST, port, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def port_scan_bench(args, cpus):
+    """One scan pass vs one `ss -tulnp` with SCAN_LISTENERS listeners in SCAN_FIRST..SCAN_LAST."""
+    ss = shutil.which("ss")
+    if ss is None:
+        raise RuntimeError("ss (iproute2) is not installed; apt-get install iproute2")
+    exe = build_scan_pass(args)
+    socks = open_scan_listeners(SCAN_LISTENERS, SCAN_FIRST, SCAN_LAST)
+    try:
+        out = subprocess.run(pinned([exe, "--first", str(SCAN_FIRST), "--last", str(SCAN_LAST),
+                                     "--passes", str(SCAN_SAMPLES)], cpus),
+                             capture_output=True, text=True, check=True)
+        scan = json.loads(out.stdout)
+        if scan["in_use"] < SCAN_LISTENERS:
+            raise RuntimeError(f"the scan saw {scan['in_use']} ports in use, fewer than the "
+                               f"{SCAN_LISTENERS} listeners opened")
+        listed = subprocess.run([ss, "-tulnp"], capture_output=True, text=True, check=True).stdout
+        ss_lines = max(0, len(listed.splitlines()) - 1)
+        child_cpu_us(pinned([ss, "-tulnp"], cpus))  # warm-up, as the scan had one
+        ss_cpu = [child_cpu_us(pinned([ss, "-tulnp"], cpus)) for _ in range(SCAN_SAMPLES)]
+
+        # The daemon scanning every second: CPU over a window / passes in it.
+        port, metrics_port = free_port(), free_port()
+        proc = start_sigma(args, port, extra=["--port-scan", f"--port-scan-range={SCAN_FIRST}-{SCAN_LAST}",
+                                              "--port-scan-interval=1", f"--metrics-port={metrics_port}",
+                                              f"--metrics-bind={LOCAL_HOST}"],
+                           cpus=cpus, name="sigma-agent-port-scan")
+        time.sleep(1.5)  # the first pass (at start) and one periodic pass
+        cpu0 = proc_cpu_ms(proc.pid)
+        time.sleep(SCAN_DAEMON_WINDOW_S)
+        cpu1 = proc_cpu_ms(proc.pid)
+        duration_s = scrape_metric(metrics_port, "sigma_port_scan_duration_seconds")
+        in_use = scrape_metric(metrics_port, "sigma_ports_in_use")
+        PROCS.stop(proc)
+    finally:
+        for s in socks:
+            s.close()
+    pass_cpu_ms = statistics.median(scan["cpu_us"]) / 1000.0
+    ss_cpu_ms = statistics.median(ss_cpu) / 1000.0
+    return {
+        "listeners": SCAN_LISTENERS, "range": f"{SCAN_FIRST}-{SCAN_LAST}", "samples": SCAN_SAMPLES,
+        "pass_cpu_ms_median": pass_cpu_ms, "pass_cpu_us": scan["cpu_us"],
+        "pass_wall_ms_median": statistics.median(scan["wall_us"]) / 1000.0,
+        "pass_in_use": scan["in_use"], "pass_by_source": scan["by_source"],
+        "ss_cpu_ms_median": ss_cpu_ms, "ss_cpu_us": ss_cpu, "ss_lines": ss_lines,
+        "ss_over_pass": ss_cpu_ms / pass_cpu_ms if pass_cpu_ms > 0 else None,
+        "daemon_cpu_ms_per_s": (cpu1 - cpu0) / SCAN_DAEMON_WINDOW_S,
+        "daemon_window_s": SCAN_DAEMON_WINDOW_S,
+        "daemon_scan_duration_ms": duration_s * 1000.0 if duration_s is not None else None,
+        "daemon_in_use": in_use,
+        "cpu_ms_resolution": 1000.0 / CLK_TCK,
+    }
+
+
+def render_port_scan(p):
+    lines = [f"Port scan of {p['range']} with {p['listeners']} TCP listeners opened by the bench "
+             f"(medians of {p['samples']}):", ""]
+    lines.append("| port scan | CPU | |")
+    lines.append("|---|---:|---|")
+    lines.append(f"| sigma-agent, one scan pass (in process, CLOCK_PROCESS_CPUTIME_ID) | "
+                 f"{p['pass_cpu_ms_median']:.2f} ms | {p['pass_in_use']} ports in use seen; wall "
+                 f"{p['pass_wall_ms_median']:.2f} ms |")
+    lines.append(f"| `ss -tulnp`, one run (wait4 rusage, exec included) | {p['ss_cpu_ms_median']:.2f} ms | "
+                 f"{p['ss_lines']} sockets listed |")
+    ratio = f"{p['ss_over_pass']:.1f}×" if p["ss_over_pass"] else "n/a"
+    lines.append(f"| ss / scan pass | {ratio} | |")
+    dur = (f"{p['daemon_scan_duration_ms']:.2f} ms" if p["daemon_scan_duration_ms"] is not None else "n/a")
+    lines.append(f"| daemon scanning every 1 s: CPU per second over {p['daemon_window_s']:g} s | "
+                 f"{p['daemon_cpu_ms_per_s']:.2f} ms | /proc/PID/stat, resolution {p['cpu_ms_resolution']:g} ms; "
+                 f"sigma_port_scan_duration_seconds {dur}; sigma_ports_in_use {p['daemon_in_use']:.0f} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
 # --- report ---------------------------------------------------------------------
 
 def fmt_us(us):
@@ -702,7 +846,7 @@ def summarize(throughput):
     return summary
 
 
-def targets(summary, idle, conns, timing):
+def targets(summary, idle, conns, timing, port_scan):
     rows = []
     for workload in ("ping", "tools/list"):
         r = summary[workload]["ratios"]
@@ -722,6 +866,10 @@ def targets(summary, idle, conns, timing):
                  "value": ", ".join(f"{c['median_relative_diff'] * 100:+.2f} %" for c in product)
                  + f" (noise bar ±{timing['noise']['threshold'] * 100:.2f} %)",
                  "met": not any(c["exceeds_noise"] for c in product)})
+    rows.append({"target": f"scan pass over {port_scan['range']} with {port_scan['listeners']} listeners "
+                           "< CPU of one ss -tulnp",
+                 "value": f"{port_scan['pass_cpu_ms_median']:.2f} ms vs {port_scan['ss_cpu_ms_median']:.2f} ms",
+                 "met": port_scan["pass_cpu_ms_median"] < port_scan["ss_cpu_ms_median"]})
     return rows
 
 
@@ -803,6 +951,7 @@ def render_markdown(results):
     for row in results["targets"]:
         lines.append(f"| {row['target']} | {row['value']} | {verdict(row['met'])} |")
     lines.append("")
+    lines.append(render_port_scan(results["port_scan"]))
     return "\n".join(lines)
 
 
@@ -842,6 +991,8 @@ def main():
     parser.add_argument("--timing-calls", type=int, default=100000)
     parser.add_argument("--no-pin", action="store_true", help="do not pin servers and wrk to separate CPUs")
     parser.add_argument("--quick", action="store_true", help="1 round of 1 s + 1 s, short timing run (smoke test)")
+    parser.add_argument("--port-scan-only", action="store_true",
+                        help="only the port-scan pass against ss -tulnp (no nginx, wrk or node needed)")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.warmup_s, args.duration_s = 1, 1, 1
@@ -856,9 +1007,27 @@ def main():
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, on_signal)
     try:
+        if args.port_scan_only:
+            return run_port_scan_only(args)
         return run(args)
     finally:
         PROCS.stop_all()
+
+
+def port_scan_cpus(args):
+    ncpu = os.cpu_count() or 1
+    pin = not args.no_pin and ncpu >= 2 and shutil.which("taskset") is not None
+    return "0" if pin else None
+
+
+def run_port_scan_only(args):
+    log(f"port scan: {SCAN_LISTENERS} listeners in {SCAN_FIRST}-{SCAN_LAST}, scan pass vs ss -tulnp")
+    port_scan = port_scan_bench(args, port_scan_cpus(args))
+    with open(os.path.join(args.out, "port_scan.json"), "w") as f:
+        json.dump(port_scan, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print(render_port_scan(port_scan))
+    return 0
 
 
 def run(args):
@@ -968,6 +1137,8 @@ def run(args):
     size = binary_size(args)
     log("tokens_equal timing")
     timing = compare_timing(args, cpus_server)
+    log(f"port scan: {SCAN_LISTENERS} listeners in {SCAN_FIRST}-{SCAN_LAST}, scan pass vs ss -tulnp")
+    port_scan = port_scan_bench(args, cpus_server)
     meta["loadavg_end"] = loadavg()
 
     summary = summarize(throughput)
@@ -978,8 +1149,9 @@ def run(args):
         "runs": throughput,
         "sigma_only": {"idle": idle, "connections": conns, "startup": startup, "binary": size},
         "compare_timing": timing,
+        "port_scan": port_scan,
     }
-    results["targets"] = targets(summary, idle, conns, timing)
+    results["targets"] = targets(summary, idle, conns, timing, port_scan)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2, ensure_ascii=False)
         f.write("\n")

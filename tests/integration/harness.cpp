@@ -333,12 +333,20 @@ std::optional<std::string> HttpResponse::header(const std::string& name) const {
   return std::nullopt;
 }
 
-Connection::Connection(uint16_t port) {
+Connection::Connection(uint16_t port) : Connection("127.0.0.1", port) {}
+
+Connection::Connection(const std::string& ipv4, uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd_ < 0 || inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = -1;
+    return;
+  }
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd_);
     fd_ = -1;
@@ -482,7 +490,11 @@ bool Connection::wait_closed(int timeout_ms) {
 }
 
 HttpResponse http_request(uint16_t port, const std::string& raw, int timeout_ms) {
-  Connection c(port);
+  return http_request("127.0.0.1", port, raw, timeout_ms);
+}
+
+HttpResponse http_request(const std::string& ipv4, uint16_t port, const std::string& raw, int timeout_ms) {
+  Connection c(ipv4, port);
   if (!c.is_open() || !c.send_all(raw)) {
     return {};
   }

@@ -89,6 +89,8 @@ struct HttpResponse {
 class Connection {
  public:
   explicit Connection(uint16_t port);
+  // A connection to `ipv4` (dotted quad, an address of this machine), port.
+  Connection(const std::string& ipv4, uint16_t port);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -111,6 +113,8 @@ class Connection {
 
 // One request on a fresh connection.
 HttpResponse http_request(uint16_t port, const std::string& raw, int timeout_ms = 5000);
+// The same to `ipv4`:port (a local non-loopback address).
+HttpResponse http_request(const std::string& ipv4, uint16_t port, const std::string& raw, int timeout_ms = 5000);
 // POST /mcp with a JSON body and the usual headers; `extra` lines end in \r\n.
 HttpResponse mcp_post(uint16_t port, const std::string& json, const std::string& extra = "");
 std::string mcp_request_bytes(const std::string& json, const std::string& extra = "", bool close = true);

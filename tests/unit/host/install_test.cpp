@@ -115,20 +115,5 @@ TEST_CASE("the executable link of this process is an absolute path to the test b
   CHECK(missing.error().find("/nonexistent-sigma-link") == 0);
 }
 
-// A seam that predates the install questions answers them with an error.
-class OldSeam final : public HostOps {
- public:
-  Result<std::string> read_proc(std::string_view) const override { return Status::error("no"); }
-  std::string proc_path(std::string_view p) const override { return std::string(p); }
-  Result<DiskUsage> disk_usage(const std::string&) const override { return Status::error("no"); }
-  Result<bool> is_port_free(uint16_t, Protocol) const override { return false; }
-};
-
-TEST_CASE("a host seam that does not answer the install questions fails them") {
-  OldSeam seam;
-  CHECK_FALSE(seam.executable_path().is_ok());
-  CHECK_FALSE(seam.dpkg_package_of("/usr/sbin/sigma-agent").is_ok());
-}
-
 }  // namespace
 }  // namespace sigma::host

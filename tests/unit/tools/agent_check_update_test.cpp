@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "../fake_host_ops.h"
 #include "json/json.h"
 #include "mcp/schema_validate.h"
 
@@ -70,12 +71,8 @@ class FakeSource final : public ReleaseSource {
 };
 
 // A node whose binary and dpkg database the test decides.
-class FakeHost final : public host::HostOps {
+class FakeHost final : public test::FakeHostOps {
  public:
-  Result<std::string> read_proc(std::string_view p) const override { return Status::error(std::string(p)); }
-  std::string proc_path(std::string_view p) const override { return std::string(p); }
-  Result<host::DiskUsage> disk_usage(const std::string&) const override { return Status::error("no"); }
-  Result<bool> is_port_free(uint16_t, host::Protocol) const override { return false; }
   Result<std::string> executable_path() const override { return exe; }
   Result<std::optional<std::string>> dpkg_package_of(const std::string& path) const override {
     asked_path = path;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../fake_host_ops.h"
 #include "json/json.h"
 #include "mcp/schema_validate.h"
 
@@ -211,7 +212,7 @@ TEST_CASE("the output schema check rejects a result of the wrong shape") {
 }
 
 // A host that is not this machine: every fact comes from the seam.
-class FakeHost final : public host::HostOps {
+class FakeHost final : public test::FakeHostOps {
  public:
   Result<std::string> read_proc(std::string_view relative_path) const override {
     ++reads;
