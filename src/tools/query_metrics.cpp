@@ -14,7 +14,8 @@ constexpr std::string_view kDescription =
     "total and available RAM (MiB), disk size and usage of the agent's disk path (GiB, one decimal), "
     "uptime (seconds), and the 1/5/15-minute load averages. When port scanning is on (AGENT_PORT_SCAN) it "
     "also returns the last scan of AGENT_PORT_SCAN_RANGE: total, available and in-use ports, in-use ports "
-    "by owning process (envoy, sshd, nginx, node_exporter, xray, other, unknown) and the scan duration. "
+    "by owning process (envoy, sshd, nginx, node_exporter, xray, other, unknown), the \"other\" ports by "
+    "process name (the 20 busiest names, the rest summed as \"_other\") and the scan duration. "
     "A value that could not be read is null and the reason is listed in `notes`. Use it before placing a "
     "workload or allocating ports on this node to check capacity, or to diagnose a slow or full node. "
     "Read-only and cheap (a few /proc reads and one statvfs); safe to call as often as needed.";
@@ -59,9 +60,20 @@ constexpr std::string_view kOutputSchema = R"({
           "required": ["envoy", "sshd", "nginx", "node_exporter", "xray", "other", "unknown"],
           "additionalProperties": false
         },
+        "other_detail": {
+          "type": "array",
+          "maxItems": 21,
+          "description": "In-use ports of source other by process name, busiest first; the ports of names beyond the 20 busiest are summed in a last entry named _other.",
+          "items": {
+            "type": "object",
+            "properties": {"process": {"type": "string"}, "ports": {"type": "integer", "minimum": 1}},
+            "required": ["process", "ports"],
+            "additionalProperties": false
+          }
+        },
         "scan_duration_seconds": {"type": "number", "minimum": 0}
       },
-      "required": ["total", "available", "in_use", "by_source", "scan_duration_seconds"],
+      "required": ["total", "available", "in_use", "by_source", "other_detail", "scan_duration_seconds"],
       "additionalProperties": false
     },
     "notes": {"type": "array", "items": {"type": "string"},
@@ -101,11 +113,24 @@ json::Value port_scan_to_json(const host::PortScanSnapshot& snapshot) {
     const auto source = static_cast<host::PortSource>(i);
     by_source.set(std::string(host::port_source_name(source)), json::Value(snapshot.used_by(source)));
   }
+  json::Value detail = json::Value::array();
+  auto entry = [](std::string_view process, uint64_t ports) {
+    json::Value e = json::Value::object();
+    e.set("process", json::Value(std::string(process))).set("ports", json::Value(ports));
+    return e;
+  };
+  for (const host::ProcessPorts& p : snapshot.other_detail) {
+    detail.push(entry(p.process, p.ports));
+  }
+  if (snapshot.other_detail_overflow > 0) {
+    detail.push(entry(host::kOtherDetailOverflow, snapshot.other_detail_overflow));
+  }
   json::Value scan = json::Value::object();
   scan.set("total", json::Value(snapshot.total))
       .set("available", json::Value(snapshot.available))
       .set("in_use", json::Value(snapshot.in_use))
       .set("by_source", std::move(by_source))
+      .set("other_detail", std::move(detail))
       .set("scan_duration_seconds", json::Value(snapshot.scan_duration_seconds));
   return scan;
 }
@@ -123,6 +148,9 @@ mcp::ToolResult QueryMetricsTool::call(const json::Value& /*arguments*/, const m
     }
     if (snapshot) {
       port_scan = port_scan_to_json(*snapshot);
+      for (const std::string& note : snapshot->notes) {
+        node.notes.push_back("port scan: " + note);
+      }
     } else {
       node.notes.emplace_back(kPortScanPendingNote);
     }

@@ -175,8 +175,30 @@ TEST_CASE("query_metrics includes the last port-scan snapshot when the scan is o
   CHECK(text_of(result, "port_scan") ==
         R"({"total":20001,"available":19950,"in_use":51,)"
         R"("by_source":{"envoy":30,"sshd":1,"nginx":2,"node_exporter":1,"xray":10,"other":5,"unknown":2},)"
-        R"("scan_duration_seconds":1.25})");
+        R"("other_detail":[],"scan_duration_seconds":1.25})");
   CHECK(notes_of(result).empty());
+}
+
+TEST_CASE("query_metrics lists the other ports by process, the overflow last, and the scan's notes") {
+  QueryMetricsOptions options = options_for("normal");
+  options.port_scan_enabled = true;
+  options.port_scan_snapshot = [] {
+    host::PortScanSnapshot s;
+    s.total = 100;
+    s.in_use = 9;
+    s.available = 91;
+    s.in_use_by_source = {0, 0, 0, 0, 0, 9, 0};
+    s.other_detail = {{"python3", 5}, {"redis-server", 3}};
+    s.other_detail_overflow = 1;
+    s.notes = {"2 processes' descriptors could not be read"};
+    return std::optional<host::PortScanSnapshot>(s);
+  };
+  QueryMetricsTool tool(options);
+  const json::Value result = call_tool(tool);
+  check_matches_output_schema(tool, result);
+  CHECK(json::write(*result.find("port_scan")->find("other_detail")) ==
+        R"([{"process":"python3","ports":5},{"process":"redis-server","ports":3},{"process":"_other","ports":1}])");
+  CHECK(notes_of(result) == std::vector<std::string>{"port scan: 2 processes' descriptors could not be read"});
 }
 
 TEST_CASE("query_metrics says so when the scan is on but has not finished a pass") {
