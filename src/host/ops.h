@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
+#include "host/interfaces.h"
 #include "host/port_allocator.h"
 #include "host/procfs.h"
 #include "host/system_info.h"
@@ -34,6 +36,8 @@ class HostOps {
   virtual Result<DiskUsage> disk_usage(const std::string& path) const = 0;
   // The bind test of host::is_port_free.
   virtual Result<bool> is_port_free(uint16_t port, Protocol protocol) const = 0;
+  // The addresses of the interfaces that are up (host/interfaces.h).
+  virtual Result<std::vector<InterfaceAddress>> interface_addresses() const = 0;
 };
 
 // Does every operation in this process, with its own privileges.
@@ -47,6 +51,9 @@ class LocalHostOps final : public HostOps {
   Result<DiskUsage> disk_usage(const std::string& path) const override { return host::disk_usage(path); }
   Result<bool> is_port_free(uint16_t port, Protocol protocol) const override {
     return host::is_port_free(port, protocol);
+  }
+  Result<std::vector<InterfaceAddress>> interface_addresses() const override {
+    return host::list_interface_addresses();
   }
 
  private:
