@@ -33,10 +33,11 @@ int main(int argc, char** argv) {
   if (loaded.command == config::Command::kCheckConfig) {
     return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }
+  app::ControlPlane control_plane(config, secrets.api_key);
   const app::ToolSet tools(config);
   if (loaded.command == config::Command::kCall) {
     return app::run_call(tools.registry(), loaded.call_tool, loaded.call_arguments, config.tool_timeout_s * 1000,
                          stdout, stderr);
   }
-  return config.stdio ? app::run_stdio(config, tools) : app::run_daemon(config, tools, secrets);
+  return config.stdio ? app::run_stdio(config, tools) : app::run_daemon(config, tools, secrets, control_plane);
 }

@@ -16,7 +16,7 @@ allowed() {
     daemon) echo "daemon net base" ;;
     priv) echo "priv host json base" ;;
     # app is the glue between transports and modules; only main.cpp sees more.
-    app) echo "app daemon config http net mcp metrics tools host auth json base" ;;
+    app) echo "app daemon config control http net mcp metrics tools host auth json base" ;;
     *) echo "" ;;
   esac
 }

@@ -1,9 +1,11 @@
 #include "app/daemon.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/control_plane.h"
 #include "app/listener.h"
 #include "app/mcp_endpoint.h"
 #include "app/metrics_endpoint.h"
@@ -30,7 +32,7 @@ int run_stdio(const config::Config& config, const ToolSet& tools) {
   return serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes, config.tool_timeout_s * 1000);
 }
 
-int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secrets) {
+int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secrets, ControlPlane& control_plane) {
   warn_about_later_features(config);
   if (Status s = secrets.load(); !s) {
     log_error("cannot read a secret file", {{"error", s.message()}});
@@ -60,8 +62,12 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
     return kExitRuntime;
   }
 
-  net::WorkerPool pool(loop, static_cast<size_t>(config.worker_threads));
+  // The registry before the pool: a tool still running on a worker when the
+  // grace period ends may count a control-plane request, so the workers must
+  // be gone before the registry is.
   metrics::Registry registry(SIGMA_VERSION, {mcp::kServedMethods.begin(), mcp::kServedMethods.end()});
+  control_plane.set_metrics(&registry);
+  net::WorkerPool pool(loop, static_cast<size_t>(config.worker_threads));
   mcp::Dispatcher dispatcher(tools.registry(), pool, server_info(),
                              [&registry](std::string_view method, std::string_view outcome) {
                                registry.inc_mcp_request(method, outcome);
@@ -84,12 +90,24 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
   mcp_spec.on_state = [&registry](bool up) { registry.set_mcp_listener_up(up); };
   ListenerService mcp_listener(loop, std::move(mcp_spec));
 
+  // Registration and heartbeats on the agent's own thread (SPEC §7), only
+  // when SIGMA_API_URL is set.
+  std::optional<ControlPlaneService> control_service;
+  if (control_plane.is_configured()) {
+    control_service.emplace(control_plane, config);
+  } else {
+    log_info("standalone: SIGMA_API_URL is unset, the control plane is not contacted");
+  }
+
   // (Later: spawn the privileged helper, then drop privileges, here.)
   if (!metrics_plan.addresses.empty()) {
     lifecycle.add(metrics_listener);
   }
   if (mcp_plan.serve()) {
     lifecycle.add(mcp_listener);
+  }
+  if (control_service) {
+    lifecycle.add(*control_service);
   }
   if (Status s = lifecycle.start_services(); !s) {
     log_error("cannot start", {{"error", s.message()}});

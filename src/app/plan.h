@@ -31,6 +31,11 @@ struct McpPlan {
 
 McpPlan plan_mcp(const config::Config& config, const auth::SecretSource& token);
 
+// The control-plane decision in one sentence, for --check-config: standalone,
+// or the API's URL (without credentials), the heartbeat interval and timeout,
+// and whether (and from where) an X-Api-Key is sent. Never the key.
+std::string control_plane_summary(const config::Config& config, const auth::SecretSource& api_key);
+
 // Logs the decision: a refusal as one error line (SPEC §4: the rest of the
 // agent keeps running), a listener that will serve as one info line, and
 // each warning of the plan.
