@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }
   app::ControlPlane control_plane(config, secrets.api_key);
-  const app::ToolSet tools(config);
+  const app::ToolSet tools(config, control_plane.directory());
   if (loaded.command == config::Command::kCall) {
     return app::run_call(tools.registry(), loaded.call_tool, loaded.call_arguments, config.tool_timeout_s * 1000,
                          stdout, stderr);

@@ -11,7 +11,7 @@ allowed() {
     http) echo "http net base" ;;
     mcp) echo "mcp json base" ;;
     metrics) echo "metrics host base" ;;
-    tools) echo "tools mcp json host base" ;;
+    tools) echo "tools mcp json host control base" ;;
     control) echo "control http net json base" ;;
     daemon) echo "daemon net base" ;;
     priv) echo "priv host json base" ;;

@@ -6,7 +6,7 @@ namespace sigma::app {
 namespace {
 
 tools::ToolDependencies tool_dependencies(const config::Config& config, const host::HostOps& host,
-                                          host::PortAllocator& allocator) {
+                                          host::PortAllocator& allocator, const control::Directory* control_plane) {
   tools::ToolDependencies deps;
   deps.host = &host;
   deps.metrics.hostname_override = config.hostname.value_or("");
@@ -15,16 +15,17 @@ tools::ToolDependencies tool_dependencies(const config::Config& config, const ho
   // allocate_ports hands out ports from the scan range only when the operator
   // turned port management on (SPEC §6: a missing dependency is a tool error).
   deps.port_allocator = config.port_scan ? &allocator : nullptr;
+  deps.control_plane = control_plane;
   return deps;
 }
 
 }  // namespace
 
-ToolSet::ToolSet(const config::Config& config)
+ToolSet::ToolSet(const config::Config& config, const control::Directory* control_plane)
     : host_(config.host_proc),
       allocator_(config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000, {},
                  [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); }) {
-  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, allocator_));
+  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, allocator_, control_plane));
 }
 
 mcp::ServerInfo server_info() {
@@ -35,7 +36,8 @@ mcp::ServerInfo server_info() {
   info.description = "Operational tools of one Linux fleet node";
   info.instructions =
       "Tools of one fleet node. query_metrics reports capacity (CPU, memory, disk, load); allocate_ports "
-      "hands out TCP/UDP ports verified free on this node.";
+      "hands out TCP/UDP ports verified free on this node; query_envoy_routes lists the node's Envoy routes "
+      "from the fleet's control plane.";
   return info;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "control/directory.h"
 #include "host/ops.h"
 #include "host/port_allocator.h"
 #include "mcp/dispatcher.h"
@@ -18,7 +19,9 @@ namespace sigma::app {
 
 class ToolSet final {
  public:
-  explicit ToolSet(const config::Config& config);
+  // `control_plane`: the Directory query_envoy_routes asks, nullptr when
+  // standalone (app/control_plane.h). REQUIRES: it outlives the tool set.
+  ToolSet(const config::Config& config, const control::Directory* control_plane);
   ToolSet(const ToolSet&) = delete;
   ToolSet& operator=(const ToolSet&) = delete;
 
