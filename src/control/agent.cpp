@@ -132,7 +132,7 @@ int64_t Agent::try_register() {
   }
   if (!cap_logged_ && schedule_.last_ceiling_ms() >= options_.backoff_cap_ms) {
     cap_logged_ = true;
-    log_info("control plane: registration backoff reached its cap; retrying at least every cap",
+    log_info("control plane: registration backoff reached its cap; each wait is now at most cap_s",
              {{"attempts", attempt}, {"cap_s", seconds_text(options_.backoff_cap_ms)},
               {"unreachable_for_s", seconds_text(monotonic_ms() - failing_since_ms_)}});
   }
