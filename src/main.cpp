@@ -2,7 +2,8 @@
 // module that owns it; main.cpp holds no policy of its own.
 //
 //   load the configuration -> answer --help/--version/errors -> read secrets
-//   (--check-config: report and exit) -> build the tools once -> call: run
+//   (--check-config: report and exit) -> build the control-plane client (no
+//   thread yet) and the tools once -> call: run
 //   one and exit; --stdio: serve stdin/stdout; otherwise run the daemon
 //   (app/daemon.h lists its own steps).
 #include <optional>

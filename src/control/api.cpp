@@ -86,11 +86,14 @@ struct Fields {
       out = v->as_string();
       return Status::ok();
     }
-    if (v != nullptr && v->is_integer()) {
-      out = v->number_text();
+    // An integer id is kept as its canonical decimal text: the number as
+    // written could be "7e1000..." (an integer in JSON's grammar, and as long
+    // as the sender likes), which must not reach a query string or a log.
+    if (std::optional<int64_t> n = v != nullptr && v->is_integer() ? v->as_int() : std::nullopt) {
+      out = std::to_string(*n);
       return Status::ok();
     }
-    return missing(name, "expected an id (a non-empty string of visible ASCII, or an integer)");
+    return missing(name, "expected an id (a non-empty string of at most 128 visible ASCII bytes, or a 64-bit integer)");
   }
   Status text(std::string_view name, std::string& out, bool required) const {
     const json::Value* v = object.find(name);
