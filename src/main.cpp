@@ -2,7 +2,8 @@
 // module that owns it; main.cpp holds no policy of its own.
 //
 //   load the configuration -> answer --help/--version/errors -> read secrets
-//   (--check-config: report and exit) -> build the tools once -> call: run
+//   (--check-config: report and exit) -> build the control-plane client (no
+//   thread yet) and the tools once -> call: run
 //   one and exit; --stdio: serve stdin/stdout; otherwise run the daemon
 //   (app/daemon.h lists its own steps).
 #include <optional>
@@ -33,7 +34,8 @@ int main(int argc, char** argv) {
   if (loaded.command == config::Command::kCheckConfig) {
     return app::check_config(config, secrets.mcp_token, secrets.api_key);
   }
-  const app::ToolSet tools(config, secrets.api_key);
+  app::ControlPlane control_plane(config, secrets.api_key);
+  const app::ToolSet tools(config, secrets.api_key, control_plane.directory());
   if (loaded.command == config::Command::kCall || config.stdio) {
     // No listener, so no token to read; agent_check_update may send the key.
     if (Status s = secrets.load_api_key(); !s) {
@@ -45,5 +47,5 @@ int main(int argc, char** argv) {
     return app::run_call(tools.registry(), loaded.call_tool, loaded.call_arguments, config.tool_timeout_s * 1000,
                          stdout, stderr);
   }
-  return config.stdio ? app::run_stdio(config, tools) : app::run_daemon(config, tools, secrets);
+  return config.stdio ? app::run_stdio(config, tools) : app::run_daemon(config, tools, secrets, control_plane);
 }

@@ -11,12 +11,12 @@ allowed() {
     http) echo "http net base" ;;
     mcp) echo "mcp json base" ;;
     metrics) echo "metrics host base" ;;
-    tools) echo "tools mcp json host base" ;;
+    tools) echo "tools mcp json host control base" ;;
     control) echo "control http net json base" ;;
     daemon) echo "daemon net base" ;;
     priv) echo "priv host json base" ;;
     # app is the glue between transports and modules; only main.cpp sees more.
-    app) echo "app daemon config http net mcp metrics tools host auth json base" ;;
+    app) echo "app daemon config control http net mcp metrics tools host auth json base" ;;
     *) echo "" ;;
   esac
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "app/control_plane.h"
 #include "app/listener.h"
 #include "app/mcp_endpoint.h"
 #include "app/metrics_endpoint.h"
@@ -32,8 +33,7 @@ int run_stdio(const config::Config& config, const ToolSet& tools) {
   return serve_stdio(dispatcher, stdin, stdout, config.http_max_body_bytes, config.tool_timeout_s * 1000);
 }
 
-int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secrets) {
-  warn_about_later_features(config);
+int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secrets, ControlPlane& control_plane) {
   if (Status s = secrets.load(); !s) {
     log_error("cannot read a secret file", {{"error", s.message()}});
     return config::kExitConfig;
@@ -62,8 +62,12 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
     return kExitRuntime;
   }
 
-  net::WorkerPool pool(loop, static_cast<size_t>(config.worker_threads));
+  // The registry before the pool: a tool still running on a worker when the
+  // grace period ends may count a control-plane request, so the workers must
+  // be gone before the registry is.
   metrics::Registry registry(SIGMA_VERSION, {mcp::kServedMethods.begin(), mcp::kServedMethods.end()});
+  control_plane.set_metrics(&registry);
+  net::WorkerPool pool(loop, static_cast<size_t>(config.worker_threads));
   mcp::Dispatcher dispatcher(tools.registry(), pool, server_info(),
                              [&registry](std::string_view method, std::string_view outcome) {
                                registry.inc_mcp_request(method, outcome);
@@ -96,6 +100,14 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
   if (host::PortScanner* scanner = tools.port_scanner()) {
     port_scan.emplace(loop, pool, *scanner, config.port_scan_interval_s * 1000);
   }
+  // Registration and heartbeats on the agent's own thread (SPEC §7), only
+  // when SIGMA_API_URL is set.
+  std::optional<ControlPlaneService> control_service;
+  if (control_plane.is_configured()) {
+    control_service.emplace(control_plane, config);
+  } else {
+    log_info("standalone: SIGMA_API_URL is unset, the control plane is not contacted");
+  }
 
   // (Later: spawn the privileged helper, then drop privileges, here.)
   if (!metrics_plan.addresses.empty()) {
@@ -106,6 +118,9 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
   }
   if (port_scan) {
     lifecycle.add(*port_scan);
+  }
+  if (control_service) {
+    lifecycle.add(*control_service);
   }
   if (Status s = lifecycle.start_services(); !s) {
     log_error("cannot start", {{"error", s.message()}});

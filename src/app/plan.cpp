@@ -157,11 +157,23 @@ std::string node_hostname(const config::Config& config, const host::HostOps& hos
   return "unknown";
 }
 
-void warn_about_later_features(const config::Config& config) {
-  if (config.api_url) {
-    log_warn("SIGMA_API_URL is validated but this release does not contact the control plane yet",
-             {{"setting", "SIGMA_API_URL"}});
+std::string control_plane_summary(const config::Config& config, const auth::SecretSource& api_key) {
+  if (!config.api_url_parsed) {
+    return "standalone (SIGMA_API_URL is unset): the agent neither registers nor heartbeats";
   }
+  const net::HttpUrl& url = *config.api_url_parsed;
+  // Rebuilt from the parsed URL: user information is refused by the parser,
+  // so nothing here can carry a credential.
+  const std::string host = url.is_ipv6_literal ? "[" + url.host + "]" : url.host;
+  std::string key = "no X-Api-Key (SIGMA_API_KEY and SIGMA_API_KEY_FILE are unset)";
+  if (api_key.has_file()) {
+    key = "X-Api-Key from SIGMA_API_KEY_FILE (re-read on SIGHUP)";
+  } else if (api_key.is_configured()) {
+    key = "X-Api-Key from SIGMA_API_KEY";
+  }
+  return "register with http://" + host + ":" + std::to_string(url.port) + url.path + ", heartbeat every " +
+         std::to_string(config.interval_s) + " s (+/- 10 %), request timeout " + std::to_string(config.api_timeout_s) +
+         " s, registration retried with backoff up to " + std::to_string(config.api_retry_max_s) + " s, " + key;
 }
 
 int check_config(const config::Config& config, auth::SecretSource& token, auth::SecretSource& api_key) {
@@ -172,6 +184,11 @@ int check_config(const config::Config& config, auth::SecretSource& token, auth::
       std::printf("error: %s: %s\n", std::string(api_key.setting().file_name).c_str(), s.message().c_str());
       status = config::kExitConfig;
     }
+  }
+  if (config.stdio) {
+    std::printf("control plane: not contacted with --stdio (the daemon registers and heartbeats)\n");
+  } else {
+    std::printf("control plane: %s\n", control_plane_summary(config, api_key).c_str());
   }
   if (config.stdio) {
     // stdio opens no port: the bind rules of SPEC §4 do not apply to it.

@@ -32,6 +32,11 @@ struct McpPlan {
 
 McpPlan plan_mcp(const config::Config& config, const auth::SecretSource& token);
 
+// The control-plane decision in one sentence, for --check-config: standalone,
+// or the API's URL (without credentials), the heartbeat interval and timeout,
+// and whether (and from where) an X-Api-Key is sent. Never the key.
+std::string control_plane_summary(const config::Config& config, const auth::SecretSource& api_key);
+
 // Logs the decision: a refusal as one error line (SPEC §4: the rest of the
 // agent keeps running), a listener that will serve as one info line, and
 // each warning of the plan.
@@ -87,9 +92,6 @@ DescriptorPlan fit_descriptor_limit(const config::Config& config, size_t mcp_add
 // kernel's (sys/kernel/hostname under the procfs root, then gethostname(2)),
 // else "unknown".
 std::string node_hostname(const config::Config& config, const host::HostOps& host);
-
-// Settings this release validates but does not act on yet get one warning each.
-void warn_about_later_features(const config::Config& config);
 
 // Prints the effective configuration and the plan to stdout; returns the exit
 // status (0, or config::kExitConfig when the daemon would not start as asked).

@@ -8,7 +8,8 @@ namespace {
 
 tools::ToolDependencies tool_dependencies(const config::Config& config, const host::HostOps& host,
                                           host::PortScanner* scanner, host::PortAllocator* allocator,
-                                          const tools::ReleaseSource* releases) {
+                                          const tools::ReleaseSource* releases,
+                                          const control::Directory* control_plane) {
   tools::ToolDependencies deps;
   deps.host = &host;
   deps.metrics.hostname_override = config.hostname.value_or("");
@@ -21,6 +22,7 @@ tools::ToolDependencies tool_dependencies(const config::Config& config, const ho
   // allocate_ports hands out ports from the scan range only when the operator
   // turned port management on (SPEC §6: a missing dependency is a tool error).
   deps.port_allocator = allocator;
+  deps.control_plane = control_plane;
   deps.update.source = releases;
   deps.update.current_version = SIGMA_VERSION;
   deps.update.cache_ttl_s = config.update_check_ttl_s;
@@ -38,7 +40,8 @@ std::unique_ptr<tools::ReleaseSource> release_source(const config::Config& confi
 
 }  // namespace
 
-ToolSet::ToolSet(const config::Config& config, const auth::SecretSource& api_key)
+ToolSet::ToolSet(const config::Config& config, const auth::SecretSource& api_key,
+                 const control::Directory* control_plane)
     : host_(config.host_proc), release_source_(release_source(config, api_key)) {
   if (config.port_scan) {
     scanner_ = std::make_unique<host::PortScanner>(host_, config.port_scan_range.first, config.port_scan_range.last);
@@ -47,8 +50,8 @@ ToolSet::ToolSet(const config::Config& config, const auth::SecretSource& api_key
         host::PortAllocator::Clock{},
         [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); });
   }
-  tools::register_builtin_tools(
-      registry_, tool_dependencies(config, host_, scanner_.get(), allocator_.get(), release_source_.get()));
+  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, scanner_.get(), allocator_.get(),
+                                                             release_source_.get(), control_plane));
 }
 
 mcp::ServerInfo server_info() {
@@ -59,8 +62,9 @@ mcp::ServerInfo server_info() {
   info.description = "Operational tools of one Linux fleet node";
   info.instructions =
       "Tools of one fleet node. query_metrics reports capacity (CPU, memory, disk, load); allocate_ports "
-      "hands out TCP/UDP ports verified free on this node; agent_check_update says whether a newer agent is "
-      "released and the command an operator runs to install it.";
+      "hands out TCP/UDP ports verified free on this node; query_envoy_routes lists the node's Envoy routes "
+      "from the fleet's control plane; agent_check_update says whether a newer agent is released and the "
+      "command an operator runs to install it.";
   return info;
 }
 

@@ -16,6 +16,7 @@
 
 #include "auth/secret_source.h"
 #include "config/config.h"
+#include "control/directory.h"
 #include "host/ops.h"
 #include "host/port_allocator.h"
 #include "host/port_scanner.h"
@@ -28,8 +29,10 @@ namespace sigma::app {
 class ToolSet final {
  public:
   // `api_key` (SIGMA_API_KEY / SIGMA_API_KEY_FILE) is read at each manifest
-  // request, so it may be loaded after construction; it must outlive this.
-  ToolSet(const config::Config& config, const auth::SecretSource& api_key);
+  // request, so it may be loaded after construction. `control_plane`: the
+  // Directory query_envoy_routes asks, nullptr when standalone
+  // (app/control_plane.h). REQUIRES: both outlive the tool set.
+  ToolSet(const config::Config& config, const auth::SecretSource& api_key, const control::Directory* control_plane);
   ToolSet(const ToolSet&) = delete;
   ToolSet& operator=(const ToolSet&) = delete;
 

@@ -31,6 +31,8 @@ namespace sigma::config {
 // the settings table, not these names.
 inline constexpr std::string_view kDefaultConfigPath = "/etc/default/sigma-agent";
 inline constexpr int64_t kDefaultIntervalSeconds = 60;
+inline constexpr int64_t kDefaultApiTimeoutSeconds = 10;
+inline constexpr int64_t kDefaultApiRetryMaxSeconds = 300;  // SPEC §7 backoff cap: 5 min
 inline constexpr uint16_t kDefaultSshPort = 22;
 inline constexpr uint16_t kDefaultMetricsPort = 9102;
 inline constexpr std::string_view kDefaultMetricsBind = "0.0.0.0";
@@ -59,6 +61,8 @@ enum class SettingId {
   kApiUrl,
   kApiKey,
   kApiKeyFile,
+  kApiTimeout,
+  kApiRetryMax,
   kInterval,
   kHostname,
   kAlias,
@@ -149,6 +153,8 @@ struct Config {
   std::optional<net::HttpUrl> api_url_parsed;
   std::optional<std::string> api_key;  // secret
   std::optional<std::string> api_key_file;  // exists (checked at load); not read here
+  int64_t api_timeout_s = kDefaultApiTimeoutSeconds;  // one control-plane exchange, connect included
+  int64_t api_retry_max_s = kDefaultApiRetryMaxSeconds;  // cap of the registration backoff
   int64_t interval_s = kDefaultIntervalSeconds;
   std::optional<std::string> hostname;  // unset: the system host name
   std::optional<std::string> alias;

@@ -20,6 +20,7 @@
 
 #include "base/status.h"
 #include "host/install.h"
+#include "host/interfaces.h"
 #include "host/port_allocator.h"
 #include "host/procfs.h"
 #include "host/system_info.h"
@@ -57,6 +58,8 @@ class HostOps {
   // the read that needs privileges for other users' processes; a failure
   // means "cannot tell", never an error of the caller.
   virtual Result<std::vector<uint64_t>> socket_inodes(int pid) const = 0;
+  // The addresses of the interfaces that are up (host/interfaces.h).
+  virtual Result<std::vector<InterfaceAddress>> interface_addresses() const = 0;
 };
 
 // Does every operation in this process, with its own privileges.
@@ -81,6 +84,9 @@ class LocalHostOps final : public HostOps {
   }
   Result<std::vector<int>> list_pids() const override { return proc_.list_pids(); }
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return proc_.socket_inodes(pid); }
+  Result<std::vector<InterfaceAddress>> interface_addresses() const override {
+    return host::list_interface_addresses();
+  }
 
  private:
   ProcFs proc_;

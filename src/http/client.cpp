@@ -75,20 +75,24 @@ Status with_context(const std::string& context, const Status& status) {
   }
 }
 
-// Waits until `fd` is ready for `events` or the deadline passes.
-Status wait_for(int fd, short events, int64_t deadline_ms) {
+// Waits until `fd` is ready for `events`, the deadline passes, or
+// `cancel_fd` (when >= 0) becomes readable.
+Status wait_for(int fd, short events, int64_t deadline_ms, int cancel_fd) {
   for (;;) {
     int timeout = poll_timeout_ms(deadline_ms);
     if (timeout == 0) {
       return Status::deadline_exceeded("deadline exceeded");
     }
-    pollfd p{fd, events, 0};
-    int rc = ::poll(&p, 1, timeout);
+    pollfd p[2] = {{fd, events, 0}, {cancel_fd, POLLIN, 0}};
+    int rc = ::poll(p, cancel_fd >= 0 ? 2 : 1, timeout);
     if (rc < 0 && errno == EINTR) {
       continue;
     }
     if (rc < 0) {
       return Status::from_errno("poll", errno);
+    }
+    if (cancel_fd >= 0 && p[1].revents != 0) {
+      return Status::unavailable("cancelled");
     }
     if (rc > 0) {
       return Status::ok();
@@ -96,9 +100,9 @@ Status wait_for(int fd, short events, int64_t deadline_ms) {
   }
 }
 
-Status send_all(int fd, std::string_view bytes, int64_t deadline_ms) {
+Status send_all(int fd, std::string_view bytes, int64_t deadline_ms, int cancel_fd) {
   while (!bytes.empty()) {
-    Status ready = wait_for(fd, POLLOUT, deadline_ms);
+    Status ready = wait_for(fd, POLLOUT, deadline_ms, cancel_fd);
     if (!ready) {
       return ready;
     }
@@ -120,9 +124,9 @@ Status send_all(int fd, std::string_view bytes, int64_t deadline_ms) {
 
 // Reads what is available into `in`. Returns false with *eof on an orderly
 // close; a failed Status on reset, error or deadline.
-Result<bool> receive_some(int fd, std::string& in, size_t max_total, int64_t deadline_ms) {
+Result<bool> receive_some(int fd, std::string& in, size_t max_total, int64_t deadline_ms, int cancel_fd) {
   for (;;) {
-    Status ready = wait_for(fd, POLLIN, deadline_ms);
+    Status ready = wait_for(fd, POLLIN, deadline_ms, cancel_fd);
     if (!ready) {
       return ready;
     }
@@ -220,8 +224,8 @@ void copy_head(const ResponseHead& head, ClientResponse& out) {
 }
 
 Result<ClientResponse> exchange(int fd, const ClientRequest& request, const std::string& wire,
-                                const ClientOptions& options, int64_t deadline_ms) {
-  Status sent = send_all(fd, wire, deadline_ms);
+                                const ClientOptions& options, int64_t deadline_ms, int cancel_fd) {
+  Status sent = send_all(fd, wire, deadline_ms, cancel_fd);
   if (!sent) {
     return sent;
   }
@@ -256,7 +260,7 @@ Result<ClientResponse> exchange(int fd, const ClientRequest& request, const std:
       break;
     }
     hint = view.size();
-    Result<bool> got = receive_some(fd, in, max_total, deadline_ms);
+    Result<bool> got = receive_some(fd, in, max_total, deadline_ms, cancel_fd);
     if (!got) {
       return got.status();
     }
@@ -280,7 +284,7 @@ Result<ClientResponse> exchange(int fd, const ClientRequest& request, const std:
       }
       const size_t want = head_start + static_cast<size_t>(head.content_length);
       while (in.size() < want) {
-        Result<bool> got = receive_some(fd, in, max_total, deadline_ms);
+        Result<bool> got = receive_some(fd, in, max_total, deadline_ms, cancel_fd);
         if (!got) {
           return got.status();
         }
@@ -307,7 +311,7 @@ Result<ClientResponse> exchange(int fd, const ClientRequest& request, const std:
           return Status::error("malformed chunked body: " + std::string(r.reason));
         }
         fed += r.consumed;
-        Result<bool> got = receive_some(fd, in, max_total, deadline_ms);
+        Result<bool> got = receive_some(fd, in, max_total, deadline_ms, cancel_fd);
         if (!got) {
           return got.status();
         }
@@ -318,7 +322,7 @@ Result<ClientResponse> exchange(int fd, const ClientRequest& request, const std:
     }
     case ResponseBody::kUntilClose: {
       for (;;) {
-        Result<bool> got = receive_some(fd, in, max_total, deadline_ms);
+        Result<bool> got = receive_some(fd, in, max_total, deadline_ms, cancel_fd);
         if (!got) {
           return got.status();
         }
@@ -345,6 +349,11 @@ const std::string* ClientResponse::header(std::string_view name) const {
 
 Result<ClientResponse> Client::send(const net::HostPort& server, const ClientRequest& request,
                                     int64_t deadline_ms) const {
+  return send(server, request, deadline_ms, SendControl());
+}
+
+Result<ClientResponse> Client::send(const net::HostPort& server, const ClientRequest& request, int64_t deadline_ms,
+                                    const SendControl& control) const {
   // Context without the query: it may carry a secret.
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));
@@ -353,12 +362,15 @@ Result<ClientResponse> Client::send(const net::HostPort& server, const ClientReq
   if (!valid) {
     return with_context(context, valid);
   }
-  Result<UniqueFd> fd = net::connect_tcp(server, deadline_ms);
+  const int64_t connect_deadline_ms =
+      control.connect_deadline_ms > 0 && control.connect_deadline_ms < deadline_ms ? control.connect_deadline_ms
+                                                                                   : deadline_ms;
+  Result<UniqueFd> fd = net::connect_tcp(server, connect_deadline_ms, control.cancel_fd);
   if (!fd) {
     return with_context(context, fd.status());
   }
   Result<ClientResponse> response = exchange(fd->get(), request, format_request(server, request), options_,
-                                             deadline_ms);
+                                             deadline_ms, control.cancel_fd);
   if (!response) {
     return with_context(context, response.status());
   }
@@ -367,13 +379,18 @@ Result<ClientResponse> Client::send(const net::HostPort& server, const ClientReq
 
 Result<ClientResponse> Client::send(const net::HttpUrl& base, const ClientRequest& request,
                                     int64_t deadline_ms) const {
+  return send(base, request, deadline_ms, SendControl());
+}
+
+Result<ClientResponse> Client::send(const net::HttpUrl& base, const ClientRequest& request, int64_t deadline_ms,
+                                    const SendControl& control) const {
   net::HostPort server;
   server.host = base.host;
   server.port = base.port;
   server.is_ipv6_literal = base.is_ipv6_literal;
   ClientRequest rebased = request;
   rebased.target = base.path + request.target;
-  return send(server, rebased, deadline_ms);
+  return send(server, rebased, deadline_ms, control);
 }
 
 }  // namespace sigma::http

@@ -56,6 +56,18 @@ struct ClientResponse {
   const std::string* header(std::string_view name) const;
 };
 
+// Optional bounds of one exchange besides its total deadline.
+struct SendControl {
+  // Absolute (monotonic_ms) deadline of the TCP connect; 0, or a value past
+  // the total deadline, means the total deadline. A dead host then costs the
+  // connect timeout, not the whole budget.
+  int64_t connect_deadline_ms = 0;
+  // A descriptor the caller owns (an eventfd, a pipe's read end): once it is
+  // readable the exchange is abandoned at once with a retryable "cancelled"
+  // failure, so a shutdown never waits for a slow server. -1: none.
+  int cancel_fd = -1;
+};
+
 class Client final {
  public:
   explicit Client(ClientOptions options = ClientOptions()) : options_(options) {}
@@ -70,11 +82,15 @@ class Client final {
   //     limits (see client.cpp for why those are not retried).
   // The message starts with "METHOD http://host:port/path" (no query).
   Result<ClientResponse> send(const net::HostPort& server, const ClientRequest& request, int64_t deadline_ms) const;
+  Result<ClientResponse> send(const net::HostPort& server, const ClientRequest& request, int64_t deadline_ms,
+                              const SendControl& control) const;
 
   // The same against a parsed base URL (net::parse_http_url): its host and
   // port, and request.target appended to its path, so "/agent/register" on
   // "http://api:8080/sigma" asks for "/sigma/agent/register".
   Result<ClientResponse> send(const net::HttpUrl& base, const ClientRequest& request, int64_t deadline_ms) const;
+  Result<ClientResponse> send(const net::HttpUrl& base, const ClientRequest& request, int64_t deadline_ms,
+                              const SendControl& control) const;
 
  private:
   ClientOptions options_;

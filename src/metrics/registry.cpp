@@ -83,6 +83,7 @@ Registry::Registry(std::string version, std::vector<std::string_view> mcp_method
   zero(http_requests_);
   zero(auth_failures_);
   zero(control_plane_failures_);
+  zero(control_plane_requests_);
 }
 
 void Registry::inc_mcp_request(std::string_view method, std::string_view outcome) {
@@ -108,6 +109,32 @@ void Registry::inc_auth_failure(std::string_view reason) {
 void Registry::inc_control_plane_failure(std::string_view operation) {
   control_plane_failures_[index_of(kControlPlaneOperations, operation)].fetch_add(
       1, std::memory_order_relaxed);
+}
+
+void Registry::inc_control_plane_request(std::string_view operation, std::string_view outcome,
+                                         int64_t now_unix_s) {
+  const size_t op = index_of(kControlPlaneOperations, operation);
+  const size_t result = index_of(kControlPlaneOutcomes, outcome);
+  control_plane_requests_[op * kControlPlaneOutcomes.size() + result].fetch_add(1, std::memory_order_relaxed);
+  if (kControlPlaneOutcomes[result] == "ok") {
+    control_plane_last_success_s_.store(now_unix_s, std::memory_order_relaxed);
+  } else {
+    control_plane_failures_[op].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Registry::set_control_plane_registered(bool registered) {
+  control_plane_registered_.store(registered, std::memory_order_relaxed);
+}
+
+uint64_t Registry::control_plane_requests(std::string_view operation, std::string_view outcome) const {
+  const size_t op = index_of(kControlPlaneOperations, operation);
+  const size_t result = index_of(kControlPlaneOutcomes, outcome);
+  return control_plane_requests_[op * kControlPlaneOutcomes.size() + result].load(std::memory_order_relaxed);
+}
+
+uint64_t Registry::control_plane_failures(std::string_view operation) const {
+  return control_plane_failures_[index_of(kControlPlaneOperations, operation)].load(std::memory_order_relaxed);
 }
 
 void Registry::set_mcp_listener_up(bool up) { mcp_listener_up_.store(up, std::memory_order_relaxed); }
@@ -140,6 +167,30 @@ std::string Registry::render() const {
   render_single_label_family(out, "sigma_agent_control_plane_failures_total",
                              "Failed calls to the control plane (sigma API), by operation.",
                              "operation", kControlPlaneOperations, control_plane_failures_);
+
+  append_family_header(out, "sigma_agent_control_plane_last_success_timestamp_seconds",
+                       "Unix time of the last successful control-plane exchange; 0 before the first.", "gauge");
+  append_sample(out, "sigma_agent_control_plane_last_success_timestamp_seconds", "",
+                format_value(static_cast<uint64_t>(control_plane_last_success_s_.load(std::memory_order_relaxed))));
+
+  append_family_header(out, "sigma_agent_control_plane_registered",
+                       "1 while this node holds an id from the control plane, else 0.", "gauge");
+  append_sample(out, "sigma_agent_control_plane_registered", "",
+                control_plane_registered_.load(std::memory_order_relaxed) ? "1" : "0");
+
+  append_family_header(out, "sigma_agent_control_plane_requests_total",
+                       "Exchanges with the control plane (sigma API), by operation and outcome.", "counter");
+  for (size_t o = 0; o < kControlPlaneOperations.size(); ++o) {
+    for (size_t r = 0; r < kControlPlaneOutcomes.size(); ++r) {
+      uint64_t v = control_plane_requests_[o * kControlPlaneOutcomes.size() + r].load(std::memory_order_relaxed);
+      if (v == 0) {
+        continue;
+      }
+      append_sample(out, "sigma_agent_control_plane_requests_total",
+                    label("operation", kControlPlaneOperations[o]) + "," + label("outcome", kControlPlaneOutcomes[r]),
+                    format_value(v));
+    }
+  }
 
   // Series appear on first use, as Prometheus client libraries do for
   // labelled counters: 3 listeners x 500 codes would be mostly noise.

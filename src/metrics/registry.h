@@ -32,6 +32,9 @@ inline constexpr std::array<std::string_view, 5> kAuthFailureReasons = {
     "forbidden_host", "forbidden_origin", "invalid_token", "missing_token", "other"};
 inline constexpr std::array<std::string_view, 5> kControlPlaneOperations = {
     "heartbeat", "other", "register", "releases", "routes"};
+// How a control-plane exchange ended (control/api.h states each).
+inline constexpr std::array<std::string_view, 6> kControlPlaneOutcomes = {
+    "http_error", "invalid_response", "ok", "other", "timeout", "unreachable"};
 
 // HTTP status codes 100..599 keep their number; anything else is "other".
 inline constexpr int kMinHttpCode = 100;
@@ -66,6 +69,16 @@ class Registry final {
   // routes or releases; exported from the start at 0.
   void inc_control_plane_failure(std::string_view operation);
 
+  // sigma_agent_control_plane_requests_total{operation,outcome}: one per
+  // exchange with the API (series appear on first use). An outcome other
+  // than "ok" also counts as a failure of the operation above; "ok" sets
+  // the last-success time to `now_unix_s`.
+  void inc_control_plane_request(std::string_view operation, std::string_view outcome, int64_t now_unix_s);
+
+  // sigma_agent_control_plane_registered: 1 while the node holds an id from
+  // the API (registered and not since forgotten with a 404), else 0.
+  void set_control_plane_registered(bool registered);
+
   // sigma_agent_mcp_listener_up: 1 while the MCP HTTP listener serves, 0 when
   // it is disabled or refused to start (SPEC §4: non-loopback bind without a
   // token). Starts at 0.
@@ -79,6 +92,8 @@ class Registry final {
   uint64_t mcp_requests(std::string_view method, std::string_view outcome) const;
   uint64_t http_requests(std::string_view listener, int code) const;
   uint64_t auth_failures(std::string_view reason) const;
+  uint64_t control_plane_requests(std::string_view operation, std::string_view outcome) const;
+  uint64_t control_plane_failures(std::string_view operation) const;
 
  private:
   static constexpr size_t kHttpCodeSlots = kMaxHttpCode - kMinHttpCode + 2;  // + "other"
@@ -91,6 +106,10 @@ class Registry final {
   std::array<std::atomic<uint64_t>, kHttpListeners.size() * kHttpCodeSlots> http_requests_;
   std::array<std::atomic<uint64_t>, kAuthFailureReasons.size()> auth_failures_;
   std::array<std::atomic<uint64_t>, kControlPlaneOperations.size()> control_plane_failures_;
+  std::array<std::atomic<uint64_t>, kControlPlaneOperations.size() * kControlPlaneOutcomes.size()>
+      control_plane_requests_;
+  std::atomic<bool> control_plane_registered_{false};
+  std::atomic<int64_t> control_plane_last_success_s_{0};  // unix seconds; 0 = never
   std::atomic<bool> mcp_listener_up_{false};
 };
 

@@ -334,8 +334,9 @@ int poll_timeout_ms(int64_t deadline_ms) {
   return left > INT_MAX ? INT_MAX : static_cast<int>(left);
 }
 
-// One attempt; on failure sets *errnum (0 for the deadline).
-UniqueFd connect_one(const SocketAddress& address, int64_t deadline_ms, int* errnum) {
+// One attempt; on failure sets *errnum (0 for the deadline, ECANCELED when
+// `cancel_fd` became readable).
+UniqueFd connect_one(const SocketAddress& address, int64_t deadline_ms, int cancel_fd, int* errnum) {
   UniqueFd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.is_valid()) {
     *errnum = errno;
@@ -354,8 +355,8 @@ UniqueFd connect_one(const SocketAddress& address, int64_t deadline_ms, int* err
       *errnum = 0;
       return UniqueFd();
     }
-    pollfd p{fd.get(), POLLOUT, 0};
-    int rc = ::poll(&p, 1, timeout);
+    pollfd p[2] = {{fd.get(), POLLOUT, 0}, {cancel_fd, POLLIN, 0}};
+    int rc = ::poll(p, cancel_fd >= 0 ? 2 : 1, timeout);
     if (rc < 0 && errno == EINTR) {
       continue;
     }
@@ -365,6 +366,10 @@ UniqueFd connect_one(const SocketAddress& address, int64_t deadline_ms, int* err
     }
     if (rc == 0) {
       continue;  // re-checks the deadline
+    }
+    if (cancel_fd >= 0 && p[1].revents != 0) {
+      *errnum = ECANCELED;
+      return UniqueFd();
     }
     int so_error = 0;
     socklen_t len = sizeof(so_error);
@@ -382,7 +387,7 @@ UniqueFd connect_one(const SocketAddress& address, int64_t deadline_ms, int* err
 
 }  // namespace
 
-Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms) {
+Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, int cancel_fd) {
   HostPort server;
   server.host = host;
   server.port = port;
@@ -398,12 +403,15 @@ Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t dea
   int last_errno = 0;
   for (const SocketAddress& address : *addresses) {
     int errnum = 0;
-    UniqueFd fd = connect_one(address, deadline_ms, &errnum);
+    UniqueFd fd = connect_one(address, deadline_ms, cancel_fd, &errnum);
     if (fd.is_valid()) {
       return Result<UniqueFd>(std::move(fd));
     }
     if (errnum == 0) {
       return Status::deadline_exceeded(where + ": deadline exceeded");
+    }
+    if (errnum == ECANCELED) {
+      return Status::unavailable(where + ": cancelled");
     }
     last_errno = errnum;
     if (!is_transient_connect_errno(errnum) && errnum != EAFNOSUPPORT) {
@@ -416,8 +424,8 @@ Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t dea
   return Status::from_errno(where, last_errno);
 }
 
-Result<UniqueFd> connect_tcp(const HostPort& server, int64_t deadline_ms) {
-  return connect_tcp(server.host, server.port, deadline_ms);
+Result<UniqueFd> connect_tcp(const HostPort& server, int64_t deadline_ms, int cancel_fd) {
+  return connect_tcp(server.host, server.port, deadline_ms, cancel_fd);
 }
 
 }  // namespace sigma::net

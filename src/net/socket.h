@@ -111,7 +111,10 @@ Result<SocketAddress> local_address(int fd);
 // Failure: "connect HOST:PORT: why", with the code of Status: deadline
 // exceeded; unavailable (retryable) for refused, unreachable, reset and a
 // temporary resolver failure; error for a name that does not resolve.
-Result<UniqueFd> connect_tcp(const HostPort& server, int64_t deadline_ms);
-Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms);
+// `cancel_fd` (optional, the caller's): when it becomes readable the attempt
+// is abandoned at once with kUnavailable "cancelled" (a shutdown must not wait
+// for a connect's deadline). Name resolution itself cannot be interrupted.
+Result<UniqueFd> connect_tcp(const HostPort& server, int64_t deadline_ms, int cancel_fd = -1);
+Result<UniqueFd> connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, int cancel_fd = -1);
 
 }  // namespace sigma::net

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "tools/allocate_ports.h"
+#include "tools/query_envoy_routes.h"
 
 namespace sigma::tools {
 
@@ -12,6 +13,7 @@ void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies&
   metrics.host = dependencies.host;
   registry.add(std::make_unique<QueryMetricsTool>(std::move(metrics)));
   registry.add(std::make_unique<AllocatePortsTool>(dependencies.port_allocator));
+  registry.add(std::make_unique<QueryEnvoyRoutesTool>(dependencies.control_plane));
   AgentCheckUpdateOptions update = dependencies.update;
   update.host = dependencies.host;
   registry.add(std::make_unique<AgentCheckUpdateTool>(std::move(update)));

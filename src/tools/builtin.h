@@ -7,6 +7,7 @@
 // Threading: call at startup, before the registry is shared with workers.
 #pragma once
 
+#include "control/directory.h"
 #include "host/ops.h"
 #include "host/port_allocator.h"
 #include "mcp/tool.h"
@@ -23,13 +24,17 @@ struct ToolDependencies {
   // nullptr when AGENT_PORT_SCAN is off: allocate_ports is still listed and
   // answers with a sentence naming the setting. Must outlive the registry.
   host::PortAllocator* port_allocator = nullptr;
+  // nullptr when SIGMA_API_URL is unset: query_envoy_routes is still listed
+  // and answers with a sentence naming the setting. Must outlive the registry.
+  const control::Directory* control_plane = nullptr;
   // agent_check_update; `host` is set from above. update.source is nullptr
   // when no manifest URL is configured: the tool is still listed and
   // answers with a sentence naming the settings.
   AgentCheckUpdateOptions update;
 };
 
-// Adds query_metrics, allocate_ports, then agent_check_update.
+// Adds query_metrics, allocate_ports, query_envoy_routes, then
+// agent_check_update.
 void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies& dependencies);
 
 }  // namespace sigma::tools

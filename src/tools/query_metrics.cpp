@@ -156,6 +156,16 @@ mcp::ToolResult QueryMetricsTool::call(const json::Value& /*arguments*/, const m
     }
   }
 
+  // The first public address on an interface (host/interfaces.h); null
+  // behind NAT, where the node cannot see its public address and no guess
+  // is made.
+  std::optional<std::string> public_ip;
+  if (Result<std::vector<host::InterfaceAddress>> addresses = options_.host->interface_addresses(); addresses) {
+    public_ip = host::first_public_address(host::label_addresses(*addresses));
+  } else {
+    node.notes.push_back(addresses.error());
+  }
+
   json::Value load_avg;
   if (node.load_avg) {
     load_avg = json::Value::array();
@@ -179,8 +189,7 @@ mcp::ToolResult QueryMetricsTool::call(const json::Value& /*arguments*/, const m
       .set("disk_used_gb", node.disk ? json::Value(node.disk->used_gb) : json::Value())
       .set("uptime_seconds", or_null(node.uptime_seconds))
       .set("load_avg", std::move(load_avg))
-      // Known only once the control plane reports it back, which this release does not do yet.
-      .set("public_ip", json::Value())
+      .set("public_ip", public_ip ? json::Value(*public_ip) : json::Value())
       .set("port_scan", std::move(port_scan))
       .set("notes", std::move(notes));
   return mcp::ToolResult::success(std::move(result));

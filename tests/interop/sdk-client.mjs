@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The official schema, kept with its licence under tests/interop/mcp-schema.
 const schemaPath = resolve(here, 'mcp-schema', '2025-11-25', 'schema.json');
 const kProtocolVersion = '2025-11-25';
-const kExpectedTools = ['agent_check_update', 'allocate_ports', 'query_metrics'];
+const kExpectedTools = ['agent_check_update', 'allocate_ports', 'query_envoy_routes', 'query_metrics'];
 
 let passed = 0;
 let failed = 0;
@@ -241,7 +241,7 @@ async function runTools(url) {
     check('tools/list: answered', false, e.message);
   }
   const names = tools.map((t) => t.name).sort();
-  check(`tools/list: exactly ${kExpectedTools.join(' and ')}`, JSON.stringify(names) === JSON.stringify(kExpectedTools),
+  check(`tools/list: exactly ${kExpectedTools.join(', ')}`, JSON.stringify(names) === JSON.stringify(kExpectedTools),
     `got ${short(names)}`);
   for (const tool of tools) {
     const ok = typeof tool.title === 'string' && typeof tool.description === 'string' && tool.description.length > 0 &&

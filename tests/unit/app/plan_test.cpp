@@ -56,5 +56,30 @@ TEST_CASE("the daemon's own needs grow with listeners and workers") {
   CHECK(own_descriptor_needs(2, 2) < own_descriptor_needs(2, 8));
 }
 
+TEST_CASE("the control-plane summary names the URL and where the key comes from, never the key") {
+  config::Config standalone;
+  auth::SecretSource none(auth::kApiKeySetting, std::nullopt, std::nullopt);
+  CHECK(control_plane_summary(standalone, none).find("standalone (SIGMA_API_URL is unset)") == 0);
+
+  config::Config c;
+  c.api_url = "http://[fd00::1]:8080/sigma";
+  net::HttpUrl url;
+  url.host = "fd00::1";
+  url.is_ipv6_literal = true;
+  url.port = 8080;
+  url.path = "/sigma";
+  c.api_url_parsed = url;
+  c.interval_s = 30;
+  const std::string key = "an-api-key-that-must-not-show";
+  auth::SecretSource inline_key(auth::kApiKeySetting, key, std::nullopt);
+  const std::string with_key = control_plane_summary(c, inline_key);
+  CHECK(with_key.find("register with http://[fd00::1]:8080/sigma, heartbeat every 30 s") == 0);
+  CHECK(with_key.find("X-Api-Key from SIGMA_API_KEY") != std::string::npos);
+  CHECK(with_key.find(key) == std::string::npos);
+  CHECK(control_plane_summary(c, none).find("no X-Api-Key") != std::string::npos);
+  auth::SecretSource file_key(auth::kApiKeySetting, std::nullopt, std::string("/etc/sigma-agent/api-key"));
+  CHECK(control_plane_summary(c, file_key).find("X-Api-Key from SIGMA_API_KEY_FILE") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace sigma::app

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -290,6 +291,35 @@ TEST_CASE("a server that stalls past the deadline gives a deadline error in boun
   CHECK(r.status().is_retryable());
   CHECK(elapsed >= 290);
   CHECK(elapsed < 2000);
+}
+
+TEST_CASE("a readable cancel descriptor abandons the exchange as cancelled, not at its deadline") {
+  HostileServer server("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", Ending::kStall);
+  int pipe_fds[2];
+  REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  REQUIRE(::write(write_end.get(), "x", 1) == 1);
+  ClientRequest request;
+  request.target = "/x";
+  SendControl control;
+  control.cancel_fd = read_end.get();
+  // A 60 s deadline: only the cancel can end this within the test.
+  auto r = Client().send(loopback(server.port()), request, monotonic_ms() + 60000, control);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_FALSE(r.status().is_deadline_exceeded());
+  CHECK(r.status().is_retryable());
+  CHECK(r.error().find("cancelled") != std::string::npos);
+}
+
+TEST_CASE("the connect deadline of SendControl does not shorten the exchange after the connect") {
+  HostileServer server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", Ending::kClose, 300);
+  ClientRequest request;
+  request.target = "/x";
+  SendControl control;
+  control.connect_deadline_ms = monotonic_ms() + 100;  // passes while the server delays its answer
+  auto r = Client().send(loopback(server.port()), request, monotonic_ms() + 5000, control);
+  REQUIRE(r.is_ok());
+  CHECK(r->body == "ok");
 }
 
 TEST_CASE("a server that stalls before the head gives a deadline error") {

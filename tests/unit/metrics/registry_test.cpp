@@ -33,6 +33,14 @@ TEST_CASE("a fresh registry renders build info, zeroed auth reasons and a down l
       "sigma_agent_control_plane_failures_total{operation=\"register\"} 0\n"
       "sigma_agent_control_plane_failures_total{operation=\"releases\"} 0\n"
       "sigma_agent_control_plane_failures_total{operation=\"routes\"} 0\n"
+      "# HELP sigma_agent_control_plane_last_success_timestamp_seconds Unix time of the last successful control-plane exchange; 0 before the first.\n"
+      "# TYPE sigma_agent_control_plane_last_success_timestamp_seconds gauge\n"
+      "sigma_agent_control_plane_last_success_timestamp_seconds 0\n"
+      "# HELP sigma_agent_control_plane_registered 1 while this node holds an id from the control plane, else 0.\n"
+      "# TYPE sigma_agent_control_plane_registered gauge\n"
+      "sigma_agent_control_plane_registered 0\n"
+      "# HELP sigma_agent_control_plane_requests_total Exchanges with the control plane (sigma API), by operation and outcome.\n"
+      "# TYPE sigma_agent_control_plane_requests_total counter\n"
       "# HELP sigma_agent_http_requests_total HTTP responses sent, by listener and status code.\n"
       "# TYPE sigma_agent_http_requests_total counter\n"
       "# HELP sigma_agent_mcp_listener_up 1 if the MCP HTTP listener is serving, 0 if it is disabled or refused to start.\n"
@@ -78,6 +86,14 @@ TEST_CASE("increments render as sorted series with exact values") {
       "sigma_agent_control_plane_failures_total{operation=\"register\"} 0\n"
       "sigma_agent_control_plane_failures_total{operation=\"releases\"} 0\n"
       "sigma_agent_control_plane_failures_total{operation=\"routes\"} 0\n"
+      "# HELP sigma_agent_control_plane_last_success_timestamp_seconds Unix time of the last successful control-plane exchange; 0 before the first.\n"
+      "# TYPE sigma_agent_control_plane_last_success_timestamp_seconds gauge\n"
+      "sigma_agent_control_plane_last_success_timestamp_seconds 0\n"
+      "# HELP sigma_agent_control_plane_registered 1 while this node holds an id from the control plane, else 0.\n"
+      "# TYPE sigma_agent_control_plane_registered gauge\n"
+      "sigma_agent_control_plane_registered 0\n"
+      "# HELP sigma_agent_control_plane_requests_total Exchanges with the control plane (sigma API), by operation and outcome.\n"
+      "# TYPE sigma_agent_control_plane_requests_total counter\n"
       "# HELP sigma_agent_http_requests_total HTTP responses sent, by listener and status code.\n"
       "# TYPE sigma_agent_http_requests_total counter\n"
       "sigma_agent_http_requests_total{listener=\"mcp\",code=\"200\"} 2\n"
@@ -220,6 +236,28 @@ TEST_CASE("every method the dispatcher serves, and its unknown label, is a serie
   CHECK(registry.mcp_requests("unknown", "error") == 1);
   CHECK(registry.mcp_requests("other", "error") == 0);
   CHECK(registry.render().find("method=\"unknown\",outcome=\"error\"} 1") != std::string::npos);
+}
+
+TEST_CASE("control-plane exchanges are counted by operation and outcome; failures and the last success follow") {
+  Registry registry("1.2.3", served());
+  registry.inc_control_plane_request("register", "unreachable", 100);
+  registry.inc_control_plane_request("register", "http_error", 200);
+  registry.inc_control_plane_request("register", "ok", 1700000000);
+  registry.inc_control_plane_request("heartbeat", "bogus", 300);
+  registry.set_control_plane_registered(true);
+  CHECK(registry.control_plane_requests("register", "unreachable") == 1);
+  CHECK(registry.control_plane_requests("register", "ok") == 1);
+  CHECK(registry.control_plane_requests("heartbeat", "other") == 1);
+  CHECK(registry.control_plane_failures("register") == 2);
+  CHECK(registry.control_plane_failures("heartbeat") == 1);
+  const std::string text = registry.render();
+  CHECK(text.find("sigma_agent_control_plane_requests_total{operation=\"register\",outcome=\"ok\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("sigma_agent_control_plane_failures_total{operation=\"register\"} 2\n") != std::string::npos);
+  CHECK(text.find("sigma_agent_control_plane_last_success_timestamp_seconds 1700000000\n") != std::string::npos);
+  CHECK(text.find("sigma_agent_control_plane_registered 1\n") != std::string::npos);
+  registry.set_control_plane_registered(false);
+  CHECK(registry.render().find("sigma_agent_control_plane_registered 0\n") != std::string::npos);
 }
 
 }  // namespace

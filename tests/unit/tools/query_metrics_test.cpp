@@ -1,5 +1,6 @@
 #include "tools/query_metrics.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -105,7 +106,9 @@ TEST_CASE("query_metrics on the normal tree reports exact values and the port-sc
   CHECK(text_of(result, "ram_available_mb") == "1487");
   CHECK(text_of(result, "uptime_seconds") == "356712");
   CHECK(text_of(result, "load_avg") == "[0.52,0.58,0.59]");
-  CHECK(text_of(result, "public_ip") == "null");
+  // The addresses come from this machine's kernel, not the fixture tree
+  // (the seam's getifaddrs); the fake-host case below pins the rule.
+  CHECK((result.find("public_ip")->is_null() || result.find("public_ip")->is_string()));
   CHECK(text_of(result, "port_scan") == "null");
   CHECK(result.find("disk_total_gb")->is_number());
   CHECK(result.find("disk_used_gb")->is_number());
@@ -244,15 +247,21 @@ class FakeHost final : public test::FakeHostOps {
     if (relative_path == "meminfo") {
       return std::string("MemTotal: 2097152 kB\nMemAvailable: 1048576 kB\n");
     }
-    return Status::error(proc_path(relative_path) + ": not in the fake");
-  }
-  std::string proc_path(std::string_view relative_path) const override {
-    return "fake:/" + std::string(relative_path);
+    return missing(relative_path);
   }
   Result<host::DiskUsage> disk_usage(const std::string&) const override { return host::DiskUsage{40.0, 10.5}; }
   Result<bool> is_port_free(uint16_t, host::Protocol) const override { return true; }
+  Result<std::vector<host::InterfaceAddress>> interface_addresses() const override { return addresses; }
   mutable int reads = 0;
+  std::vector<host::InterfaceAddress> addresses;
 };
+
+host::InterfaceAddress v4_address(const char* text) {
+  host::InterfaceAddress a;
+  a.interface = "eth0";
+  inet_pton(AF_INET, text, &a.v4);
+  return a;
+}
 
 TEST_CASE("query_metrics reads the host only through the seam it is given") {
   FakeHost fake;
@@ -268,6 +277,24 @@ TEST_CASE("query_metrics reads the host only through the seam it is given") {
   CHECK(json::write(*result.find("disk_total_gb")) == "40");
   const std::string notes = json::write(*result.find("notes"));
   CHECK(notes.find("fake:/uptime: not in the fake") != std::string::npos);
+}
+
+TEST_CASE("public_ip is the first public interface address, null behind NAT") {
+  FakeHost fake;
+  QueryMetricsOptions options;
+  options.host = &fake;
+  options.hostname_override = "fake-node";
+  QueryMetricsTool tool(options);
+  SUBCASE("behind NAT: private addresses only") {
+    fake.addresses = {v4_address("127.0.0.1"), v4_address("10.0.0.5"), v4_address("172.17.0.1")};
+    CHECK(call_tool(tool).find("public_ip")->is_null());
+  }
+  SUBCASE("a public address after private ones") {
+    fake.addresses = {v4_address("10.0.0.5"), v4_address("203.0.113.7"), v4_address("198.51.100.1")};
+    json::Value result = call_tool(tool);
+    REQUIRE(result.find("public_ip")->is_string());
+    CHECK(result.find("public_ip")->as_string() == "203.0.113.7");
+  }
 }
 
 }  // namespace
