@@ -33,6 +33,25 @@ bool accepts_json(const std::string* accept) {
   return false;
 }
 
+// Every field line named `name`, joined with ", " (RFC 9110 §5.3), or
+// nullopt when there is none: a repeated Mcp-Method then differs from the
+// body's method and is refused, instead of one line being picked.
+std::optional<std::string> joined_header(const http::Request& request, std::string_view name) {
+  std::optional<std::string> joined;
+  for (const auto& [field, value] : request.headers) {
+    if (!iequals(field, name)) {
+      continue;
+    }
+    if (joined) {
+      *joined += ", ";
+      *joined += value;
+    } else {
+      joined = value;
+    }
+  }
+  return joined;
+}
+
 }  // namespace
 
 http::Response jsonrpc_error_response(int status, int code, std::string_view message) {
@@ -137,6 +156,8 @@ void McpEndpoint::on_request(http::Request&& request, http::Respond respond) {
   if (const std::string* version = request.header("MCP-Protocol-Version")) {
     context.protocol_version_header = *version;
   }
+  context.method_header = joined_header(request, "Mcp-Method");
+  context.name_header = joined_header(request, "Mcp-Name");
   if (options_.tool_timeout_ms > 0) {
     context.deadline_ms = monotonic_ms() + options_.tool_timeout_ms;
   }

@@ -7,47 +7,41 @@
 #include "json/json.h"
 #include "mcp/methods.h"
 #include "mcp/schema_validate.h"
+#include "mcp/stateless.h"
 
 namespace sigma::mcp {
 namespace {
 
 using json::Value;
 
-// Echoed header values and parser messages are reduced to printable ASCII: a
-// header may carry obs-text bytes (RFC 9110 §5.5) that are not UTF-8, and the
-// reply must stay valid JSON text (RFC 8259 §8.1).
-constexpr size_t kMaxEchoBytes = 128;
-
-std::string printable_ascii(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxEchoBytes)) {
-    out += (c >= 0x20 && c <= 0x7E) ? c : '?';
-  }
-  return out;
-}
-
 // The in_flight_ key of a request: its sender, then its id.
 std::string in_flight_key(uint64_t sender, const Value& id) { return std::to_string(sender) + " " + json::write(id); }
 
+// Every revision served, newest first, as the 2026-07-28 versioning.mdx
+// example of a dual-era server lists them (checklist 1.3 ⚠AMBIG): a modern
+// client picks 2026-07-28; one that picks an older entry uses initialize.
 Value supported_revision_names() {
   Value names = Value::array();
-  for (Revision revision : kSupportedRevisions) {
-    names.push(std::string(revision_name(revision)));
+  for (size_t i = std::size(kSupportedRevisions); i > 0; --i) {
+    names.push(std::string(revision_name(kSupportedRevisions[i - 1])));
   }
   return names;
 }
 
-// 400 + -32022 UnsupportedProtocolVersion (2026-07-28 basic/versioning.mdx):
-// legacy clients act on the status alone (2025-06-18 transports.mdx: invalid
-// or unsupported header → 400); modern clients recognise the body (checklist 1.4).
-Reply unsupported_version_reply(const Value* id, std::string_view requested) {
+// -32022 UnsupportedProtocolVersion with data.supported / data.requested
+// (2026-07-28 basic/versioning.mdx), on HTTP 400: legacy clients act on the
+// status alone (2025-06-18 transports.mdx: invalid or unsupported header →
+// 400); modern clients recognise the body (checklist 1.4).
+Value unsupported_version_error(const Value* id, UnreadableId unreadable, std::string_view requested) {
   Value data = Value::object();
   data.set("supported", supported_revision_names());
-  data.set("requested", printable_ascii(requested));
+  data.set("requested", echo_safe(requested));
+  return make_error(id, unreadable, kUnsupportedProtocolVersion, "Unsupported protocol version", std::move(data));
+}
+
+Reply unsupported_version_reply(const Value* id, std::string_view requested) {
   // The revision is unknown, so an unreadable id is JSON-RPC's null.
-  Value error = make_error(id, UnreadableId::kNull, kUnsupportedProtocolVersion, "Unsupported protocol version",
-                           std::move(data));
-  return Reply{Disposition::kBadRequest, json::write(error)};
+  return Reply{Disposition::kBadRequest, json::write(unsupported_version_error(id, UnreadableId::kNull, requested))};
 }
 
 Reply to_reply(const std::optional<Value>& response, Disposition disposition) {
@@ -78,9 +72,19 @@ Dispatcher::Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo
       max_batch_length_(max_batch_length) {
   // The registry is fixed once the dispatcher exists, so each revision's tool
   // list is rendered and serialized once; a request only splices it in.
+  result_meta_ = Value::raw_json(json::write(render_result_meta(info_)));
   for (Revision revision : kSupportedRevisions) {
-    tools_list_[static_cast<size_t>(revision)] = Value::raw_json(json::write(render_tools_list(tools_, revision)));
+    Value list = finish_result(render_tools_list(tools_, revision), revision);
+    tools_list_[static_cast<size_t>(revision)] = Value::raw_json(json::write(list));
   }
+  discover_result_ = Value::raw_json(json::write(finish_result(render_discover_result(info_), kNewestRevision)));
+}
+
+Value Dispatcher::finish_result(Value result, Revision revision) const {
+  if (is_stateless(revision)) {
+    stamp_stateless_result(result, result_meta_);
+  }
+  return result;
 }
 
 size_t Dispatcher::in_flight_calls() const {
@@ -136,7 +140,7 @@ void Dispatcher::handle(std::string_view body, const RequestContext& context, st
     // The id cannot be read. HTTP 400 like the official SDK (checklist 2.1).
     UnreadableId unreadable = known ? unreadable_id_for(*known) : UnreadableId::kNull;
     observe("unknown", "error");
-    Value error = make_error(nullptr, unreadable, kParseError, "Parse error: " + printable_ascii(parsed.error.to_string()));
+    Value error = make_error(nullptr, unreadable, kParseError, "Parse error: " + echo_safe(parsed.error.to_string()));
     done(Reply{Disposition::kBadRequest, json::write(error)});
     return;
   }
@@ -152,17 +156,92 @@ void Dispatcher::handle(std::string_view body, const RequestContext& context, st
   }
 
   Envelope envelope = classify(message);
+  MessageDone reply_done = [done = std::move(done)](Outcome outcome) {
+    done(to_reply(outcome.response, outcome.disposition));
+  };
+  if (route_era(message, header) == Era::kStateless) {
+    handle_stateless(envelope, context, std::move(reply_done));
+    return;
+  }
   Revision revision = known.value_or(kRevisionWithoutHeader);
   // initialize carries its version in the body and comes before any header
   // exists (2025-06-18 transports.mdx: the header is sent after initialize).
   if (envelope.method != "initialize" && header_unsupported) {
     observe(method_label(envelope.method), "error");
-    done(unsupported_version_reply(envelope.id, *header));
+    reply_done(Outcome{unsupported_version_error(envelope.id, UnreadableId::kNull, *header), Disposition::kBadRequest});
     return;
   }
-  handle_message(envelope, revision, context, /*in_batch=*/false, [done = std::move(done)](Outcome outcome) {
-    done(to_reply(outcome.response, outcome.disposition));
-  });
+  handle_message(envelope, revision, context, /*in_batch=*/false, std::move(reply_done));
+}
+
+void Dispatcher::handle_stateless(const Envelope& envelope, const RequestContext& context, MessageDone done) {
+  constexpr Revision revision = kNewestRevision;
+  switch (envelope.kind) {
+    case MessageKind::kNotification:
+    case MessageKind::kResponse:
+    case MessageKind::kInvalid:
+      // No header or _meta rules for notifications (streamable-http.mdx,
+      // Sending Messages); the envelope rules are the same as before.
+      handle_message(envelope, revision, context, /*in_batch=*/false, std::move(done));
+      return;
+    case MessageKind::kRequest:
+      break;
+  }
+  const Value& id = *envelope.id;
+  std::string_view method = envelope.method;
+  std::string_view label = method_label(method);
+  auto refuse = [&](Disposition disposition, Value error) {
+    observe(label, "error");
+    done(Outcome{std::move(error), disposition});
+  };
+
+  // Checked in this order: a body that lacks its _meta is malformed whatever
+  // the headers say (checklist 1.5 ⚠AMBIG: -32602 rather than -32020);
+  // then the headers against the body; then whether the version is served.
+  std::string version;
+  if (std::optional<Refusal> refused = check_request_meta(envelope.params, version)) {
+    refuse(Disposition::kBadRequest, make_error(&id, UnreadableId::kOmit, refused->code, refused->message));
+    return;
+  }
+  StandardHeaders headers;
+  headers.present = context.transport == Transport::kHttp;
+  headers.protocol_version = context.protocol_version_header;
+  headers.method = context.method_header;
+  headers.name = context.name_header;
+  if (std::optional<Refusal> refused = check_standard_headers(headers, method, envelope.params, version)) {
+    refuse(Disposition::kBadRequest, make_error(&id, UnreadableId::kOmit, refused->code, refused->message));
+    return;
+  }
+  // A handshake-era version in _meta is not served on this path (checklist
+  // 1.1 ⚠SILENT): those are reached through initialize.
+  std::optional<Revision> requested = parse_revision(version);
+  if (!requested || !is_stateless(*requested)) {
+    refuse(Disposition::kBadRequest, unsupported_version_error(&id, UnreadableId::kOmit, version));
+    return;
+  }
+
+  if (method == "server/discover") {
+    observe(label, "ok");
+    done(Outcome{make_result(id, discover_result_), Disposition::kResponse});
+    return;
+  }
+  if (method == "tools/list") {
+    const Value* cursor = envelope.params->find("cursor");
+    if (cursor != nullptr && !cursor->is_null()) {
+      refuse(Disposition::kResponse, make_error(&id, UnreadableId::kOmit, kInvalidParams, "invalid cursor"));
+      return;
+    }
+    observe(label, "ok");
+    done(Outcome{make_result(id, tools_list_[static_cast<size_t>(revision)]), Disposition::kResponse});
+    return;
+  }
+  if (method == "tools/call") {
+    handle_tools_call(envelope, revision, context, std::move(done));
+    return;
+  }
+  // ping, initialize-era and capability-gated methods are not part of this
+  // revision: -32601, and on HTTP 404 (streamable-http.mdx, checklist 4.1).
+  refuse(Disposition::kNotFound, make_error(&id, UnreadableId::kOmit, kMethodNotFound, "Method not found"));
 }
 
 void Dispatcher::handle_batch(Value batch, std::optional<Revision> known_revision, const RequestContext& context,
@@ -288,6 +367,9 @@ void Dispatcher::handle_request(const Envelope& envelope, Revision revision, con
     // lifecycle.mdx, Version Negotiation: echo a supported version, otherwise
     // answer our newest; never an error.
     Revision negotiated = parse_revision(requested->as_string()).value_or(kLatestRevision);
+    if (is_stateless(negotiated)) {
+      negotiated = kLatestRevision;  // initialize always means handshake-era rules
+    }
     if (context.transport == Transport::kStdio) {
       std::lock_guard<std::mutex> lock(mutex_);
       stdio_revision_ = negotiated;
@@ -367,7 +449,7 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   Tool* tool = tools_.find(name->as_string());
   if (tool == nullptr) {
     // Reflected input is bounded: a 900 KB name must not come back twice over.
-    fail("Unknown tool: " + printable_ascii(name->as_string()));
+    fail("Unknown tool: " + echo_safe(name->as_string()));
     return;
   }
   const Value* given = params->find("arguments");
@@ -385,7 +467,8 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
     }
     // From 2025-11-25 the model sees the problem and can correct the call (SEP-1303).
     observe("tools/call", "tool_error");
-    done(Outcome{make_result(id, render_tool_error(valid.message())), Disposition::kResponse});
+    done(Outcome{make_result(id, finish_result(render_tool_error(valid.message()), revision)),
+                 Disposition::kResponse});
     return;
   }
 
@@ -414,7 +497,8 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
       [this, state, key = std::move(key), revision, done = std::move(done)] {
         forget(key, state->context.cancelled);
         observe("tools/call", state->result.is_error ? "tool_error" : "ok");
-        done(Outcome{make_result(state->id, render_call_result(state->result, revision)), Disposition::kResponse});
+        done(Outcome{make_result(state->id, finish_result(render_call_result(state->result, revision), revision)),
+                     Disposition::kResponse});
       });
 }
 
