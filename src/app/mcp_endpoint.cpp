@@ -88,6 +88,14 @@ std::optional<http::Response> McpEndpoint::check_security(const http::Request& r
   auth::RequestCredentials facts;
   facts.origin = request.header("Origin");
   facts.host = request.header("Host");
+  // RFC 9112 §3.2.2: with an absolute-form target the Host field is ignored
+  // and the target's authority is the host, so it is what the DNS-rebinding
+  // check judges (an authority with userinfo is no loopback name: refused).
+  std::string authority;
+  if (std::optional<std::string_view> absolute = request.absolute_authority()) {
+    authority = std::string(*absolute);
+    facts.host = &authority;
+  }
   for (const auto& [name, value] : request.headers) {
     if (iequals(name, "Authorization")) {
       ++facts.authorization_count;

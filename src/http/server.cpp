@@ -59,9 +59,43 @@ const std::string& refusal_503() {
 
 }  // namespace
 
+namespace {
+
+// The part of an absolute-form target after "http://" or "https://"
+// (schemes compare case-insensitively, RFC 9110 §4.2.3), or nullopt.
+std::optional<std::string_view> after_http_scheme(std::string_view target) {
+  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() >= scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      return target.substr(scheme.size());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string_view Request::path() const {
   std::string_view t = target;
+  if (!t.empty() && t.front() != '/' && t != "*") {
+    std::optional<std::string_view> rest = after_http_scheme(t);
+    if (!rest) {
+      return std::string_view();  // another scheme: routes nowhere
+    }
+    size_t path_start = rest->find_first_of("/?");
+    if (path_start == std::string_view::npos || (*rest)[path_start] == '?') {
+      return "/";  // RFC 9112 §3.2.1: an empty path is "/"
+    }
+    t = rest->substr(path_start);
+  }
   return t.substr(0, t.find('?'));
+}
+
+std::optional<std::string_view> Request::absolute_authority() const {
+  std::optional<std::string_view> rest = after_http_scheme(target);
+  if (!rest) {
+    return std::nullopt;
+  }
+  return rest->substr(0, rest->find_first_of("/?"));
 }
 
 const std::string* Request::header(std::string_view name) const {

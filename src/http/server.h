@@ -57,8 +57,16 @@ struct Request {
 
   // Value of the first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;
-  // The target without its query ("/mcp" for "/mcp?x=1"), for routing.
+  // The target's path without its query, for routing: "/mcp" for
+  // "/mcp?x=1" and for the absolute-form "http://127.0.0.1:9103/mcp?x=1"
+  // (RFC 9112 §3.2.2: a server MUST accept the absolute-form); "/" for an
+  // absolute-form with an empty path; "" for a scheme other than http/https.
   std::string_view path() const;
+  // The authority of an absolute-form http/https target ("127.0.0.1:9103"),
+  // or nullopt for any other form. RFC 9112 §3.2.2: a server receiving the
+  // absolute-form MUST ignore the Host field and use this instead, so the
+  // Host/rebinding checks are given this when it is present.
+  std::optional<std::string_view> absolute_authority() const;
 };
 
 // Called once the head has parsed and its framing is valid, BEFORE any body

@@ -140,6 +140,17 @@ void Dispatcher::handle(std::string_view body, const RequestContext& context, st
     // The id cannot be read. HTTP 400 like the official SDK (checklist 2.1).
     UnreadableId unreadable = known ? unreadable_id_for(*known) : UnreadableId::kNull;
     observe("unknown", "error");
+    if (parsed.error.duplicate_key) {
+      // Well-formed JSON we refuse (I-JSON, RFC 7493 §2.3: names within an
+      // object MUST be unique), so not a parse error: clients can tell "not
+      // JSON" from "JSON we refuse". Which member was the id is ambiguous
+      // once keys repeat, so none is echoed.
+      Value error = make_error(nullptr, unreadable, kInvalidRequest,
+                               "Invalid Request: duplicate object key \"" + echo_safe(*parsed.error.duplicate_key) +
+                                   "\" (RFC 7493 section 2.3)");
+      done(Reply{Disposition::kBadRequest, json::write(error)});
+      return;
+    }
     Value error = make_error(nullptr, unreadable, kParseError, "Parse error: " + echo_safe(parsed.error.to_string()));
     done(Reply{Disposition::kBadRequest, json::write(error)});
     return;

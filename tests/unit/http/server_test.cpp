@@ -869,5 +869,38 @@ TEST_CASE("out of file descriptors, new clients get 503 and service resumes when
   waitpid(child, &wstatus, 0);
 }
 
+TEST_CASE("path and authority of every request-target form") {
+  struct Row {
+    const char* target;
+    const char* path;
+    const char* authority;  // nullptr: not absolute-form
+  };
+  const Row rows[] = {
+      {"/mcp", "/mcp", nullptr},
+      {"/mcp?x=1", "/mcp", nullptr},
+      {"*", "*", nullptr},
+      {"http://127.0.0.1:9103/mcp", "/mcp", "127.0.0.1:9103"},
+      {"HTTPS://Host/mcp?q=/x", "/mcp", "Host"},
+      {"http://[::1]:9103/a/b", "/a/b", "[::1]:9103"},
+      {"http://127.0.0.1:9103", "/", "127.0.0.1:9103"},
+      {"http://127.0.0.1:9103?x", "/", "127.0.0.1:9103"},
+      {"http:///mcp", "/mcp", ""},
+      {"ftp://127.0.0.1/mcp", "", nullptr},
+      {"urn:x", "", nullptr},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(std::string(row.target));
+    Request request;
+    request.target = row.target;
+    CHECK(request.path() == row.path);
+    if (row.authority == nullptr) {
+      CHECK_FALSE(request.absolute_authority().has_value());
+    } else {
+      REQUIRE(request.absolute_authority().has_value());
+      CHECK(*request.absolute_authority() == row.authority);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sigma::http

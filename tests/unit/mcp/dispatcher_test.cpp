@@ -552,6 +552,36 @@ TEST_CASE("a body that is not JSON is a parse error with HTTP 400") {
   }
 }
 
+TEST_CASE("a duplicated object key is an invalid request naming the key, not a parse error") {
+  const char* bodies[] = {
+      R"({"jsonrpc":"2.0","id":1,"method":"ping","id":2})",
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query_metrics","name":"allocate_ports"}})",
+  };
+  const char* keys[] = {"id", "name"};
+  for (size_t i = 0; i < 2; ++i) {
+    CAPTURE(std::string(bodies[i]));
+    Fixture f;
+    Reply reply = f.send(bodies[i]);
+    CHECK(reply.disposition == Disposition::kBadRequest);
+    Value response = parse_or_die(reply.body);
+    CHECK(code_of(response) == -32600);
+    CHECK(message_of(response).find(std::string("duplicate object key \"") + keys[i] + "\"") != std::string::npos);
+    CHECK(response.find("id")->is_null());
+    CHECK(f.tool->calls == 0);
+  }
+  SUBCASE("a key that is not printable ASCII is echoed safely") {
+    Fixture f;
+    Value response = f.send_json("{\"\xC3\xA9\":1,\"\xC3\xA9\":2}", std::string("2025-11-25"));
+    CHECK(code_of(response) == -32600);
+    CHECK(message_of(response).find("\"??\"") != std::string::npos);
+    CHECK(response.find("id") == nullptr);
+  }
+  SUBCASE("broken JSON after a duplicate is still a parse error") {
+    Fixture f;
+    CHECK(code_of(f.send_json(R"({"id":1,"id":2,)")) == -32700);
+  }
+}
+
 TEST_CASE("nesting deeper than 64 levels is a parse error") {
   Fixture f;
   std::string ok_params = std::string(62, '[') + std::string(62, ']');
