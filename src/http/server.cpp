@@ -171,11 +171,24 @@ class Connection final : public std::enable_shared_from_this<Connection> {
 
   // The RequestHandler's answer to request number `serial`.
   void deliver(uint64_t serial, Response response) {
-    if (phase_ != Phase::kHandling || serial != serial_) {
+    if (phase_ != Phase::kHandling || serial != serial_ || streaming_) {
       return;  // connection gone, or a second call for the same request
     }
     auto self = shared_from_this();
     now_ms_ = monotonic_ms();
+    if (response.stream) {
+      // The head now; the body through stream_write. The request stays in
+      // kHandling (later pipelined bytes wait, a peer FIN marks it gone, the
+      // write-stall timeout applies) until the last piece.
+      streaming_ = true;
+      keep_alive_ = false;
+      mark_output_start();
+      append_response(response, ConnectionHeader::kClose, is_head_method_, out_);
+      ++served_;
+      flush();
+      after_event();
+      return;
+    }
     send_response(std::move(response));
     if (!processing_) {
       process();
@@ -471,6 +484,33 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     return true;
   }
 
+  // A piece of the streamed body of request number `serial`.
+  bool stream_piece(uint64_t serial, std::string_view bytes, bool last) {
+    if (phase_ != Phase::kHandling || serial != serial_ || !streaming_) {
+      return false;  // not streaming, ended, or the connection is gone
+    }
+    auto self = shared_from_this();
+    now_ms_ = monotonic_ms();
+    if (gone_->load(std::memory_order_relaxed)) {
+      // The client closed its side: for a stream that is the end of it
+      // (2026-07-28: closing the stream cancels). Nothing more is written.
+      streaming_ = false;
+      close_now();
+      return false;
+    }
+    mark_output_start();
+    if (!is_head_method_) {
+      out_.append(bytes);
+    }
+    if (last) {
+      streaming_ = false;
+      phase_ = Phase::kClosing;
+    }
+    flush();
+    after_event();
+    return phase_ != Phase::kClosed || last;
+  }
+
   void dispatch() {
     phase_ = Phase::kHandling;
     std::weak_ptr<Connection> weak = weak_from_this();
@@ -484,6 +524,10 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     request_ = Request();
     request.connection_gone = gone_;
     request.connection_id = id_;
+    request.stream_write = [weak, serial](std::string_view bytes, bool last) {
+      auto self = weak.lock();
+      return self != nullptr && self->stream_piece(serial, bytes, last);
+    };
     server_.request_handler_(std::move(request), std::move(respond));
   }
 
@@ -757,6 +801,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   const net::SocketAddress peer_;
 
   Phase phase_ = Phase::kHead;
+  bool streaming_ = false;  // kHandling with a streamed response under way
   uint32_t interest_ = 0;
   bool processing_ = false;
   bool peer_eof_ = false;

@@ -51,6 +51,52 @@ Reply to_reply(const std::optional<Value>& response, Disposition disposition) {
   return Reply{disposition, json::write(*response)};
 }
 
+// The progressToken of a request's _meta (a string or an integer,
+// progress.mdx), or nullptr.
+const Value* progress_token_of(const Value* params) {
+  const Value* meta = params != nullptr ? params->find("_meta") : nullptr;
+  const Value* token = (meta != nullptr && meta->is_object()) ? meta->find(kMetaProgressToken) : nullptr;
+  if (token == nullptr || !(token->is_string() || token->is_integer())) {
+    return nullptr;
+  }
+  return token;
+}
+
+// What turns a tool's report_progress() into notifications/progress for one
+// call: it drops values that do not increase (progress.mdx: MUST increase)
+// and everything once the response is on its way. Used from the tool's
+// thread; `finished` is set on the dispatcher's thread.
+struct ProgressChannel {
+  Value token;
+  Revision revision = kNewestRevision;
+  std::function<void(std::string)> send;
+  double last = 0;
+  bool any = false;
+  std::atomic<bool> finished{false};
+
+  void report(double progress, double total, std::string_view message) {
+    if (finished.load(std::memory_order_acquire) || (any && progress <= last)) {
+      return;
+    }
+    any = true;
+    last = progress;
+    Value params = Value::object();
+    params.set("progressToken", token);
+    params.set("progress", progress);
+    if (total > 0) {
+      params.set("total", total);
+    }
+    if (!message.empty() && has_progress_message(revision)) {
+      params.set("message", std::string(message));
+    }
+    Value notification = Value::object();
+    notification.set("jsonrpc", "2.0");
+    notification.set("method", "notifications/progress");
+    notification.set("params", std::move(params));
+    send(json::write(notification));
+  }
+};
+
 ToolResult run_tool(Tool& tool, const Value& arguments, const CallContext& context) {
   // A tool bug must not take the daemon down or leave the request unanswered;
   // the model gets a tool error it can report.
@@ -498,6 +544,19 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   state->arguments = std::move(arguments);
   state->context.deadline_ms = context.deadline_ms;
   state->context.transport_gone = context.transport_gone;
+  std::shared_ptr<ProgressChannel> progress;
+  if (const Value* token = progress_token_of(params); token != nullptr && context.stream_open && context.stream_send) {
+    // The client asked for progress and can receive it: the answer becomes a
+    // stream now (SSE on HTTP), whether or not the tool reports any.
+    progress = std::make_shared<ProgressChannel>();
+    progress->token = *token;
+    progress->revision = revision;
+    progress->send = context.stream_send;
+    state->context.progress_sink = [progress](double done, double total, std::string_view message) {
+      progress->report(done, total, message);
+    };
+    context.stream_open();
+  }
   std::string key = in_flight_key(context.sender, id);
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -505,9 +564,20 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   }
   executor_.run(
       [state] { state->result = run_tool(*state->tool, state->arguments, state->context); },
-      [this, state, key = std::move(key), revision, done = std::move(done)] {
+      [this, state, key = std::move(key), revision, progress, done = std::move(done)] {
         forget(key, state->context.cancelled);
-        observe("tools/call", state->result.is_error ? "tool_error" : "ok");
+        if (progress) {
+          progress->finished.store(true, std::memory_order_release);  // no progress after the response
+        }
+        // A call stopped by its client (notifications/cancelled, or a closed
+        // connection or stream: the 2026-07-28 way to cancel) is counted as
+        // cancelled; its answer goes nowhere the transport can still reach.
+        Status stopped = state->context.should_stop();
+        std::string_view outcome = state->result.is_error ? "tool_error" : "ok";
+        if (!stopped && !stopped.is_deadline_exceeded()) {
+          outcome = "cancelled";
+        }
+        observe("tools/call", outcome);
         done(Outcome{make_result(state->id, finish_result(render_call_result(state->result, revision), revision)),
                      Disposition::kResponse});
       });

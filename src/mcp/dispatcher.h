@@ -63,6 +63,14 @@ struct RequestContext {
   // Who sent the message: the HTTP connection's id, or 0 for the one stdio
   // client. A notifications/cancelled reaches only calls of its own sender.
   uint64_t sender = 0;
+  // How notifications about this request reach the client ahead of its
+  // response; both set or both empty (a client that accepts only
+  // application/json: no progress is offered). stream_open() is called on
+  // the dispatcher's thread before the tool runs, once the request asked for
+  // progress; stream_send(message) carries one compact JSON-RPC notification
+  // and may be called from the tool's thread. The reply still goes to `done`.
+  std::function<void()> stream_open;
+  std::function<void(std::string message)> stream_send;
 };
 
 // What the transport should do; HTTP maps these to statuses once, in the glue.
@@ -82,7 +90,8 @@ struct Reply {
 // Called once per JSON-RPC message handled (each element of a batch counts).
 // `method` is the method name for the methods we know and "unknown" otherwise,
 // so metrics labels stay bounded. `outcome` is one of "ok", "error",
-// "tool_error", "notification" (no reply: notifications and client responses).
+// "tool_error", "notification" (no reply: notifications and client responses),
+// "cancelled" (a tools/call whose client cancelled or went away before it ended).
 using RequestObserver = std::function<void(std::string_view method, std::string_view outcome)>;
 
 // Parse limits for a message body (its size is bounded by the transport).

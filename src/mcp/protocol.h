@@ -80,6 +80,9 @@ constexpr bool allows_any_structured_content(Revision r) { return at_least(r, Re
 // allows them, so we accept them there too.
 constexpr bool allows_batches(Revision r) { return !at_least(r, Revision::k2025_06_18); }
 
+// ProgressNotification.message exists from 2025-03-26 (2024-11-05 schema lacks it).
+constexpr bool has_progress_message(Revision r) { return at_least(r, Revision::k2025_03_26); }
+
 // Tool.annotations (ToolAnnotations) exist from 2025-03-26.
 constexpr bool has_tool_annotations(Revision r) { return at_least(r, Revision::k2025_03_26); }
 

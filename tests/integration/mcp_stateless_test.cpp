@@ -179,3 +179,60 @@ TEST_CASE("stdio: a discovery probe, then the stateless era and the handshake er
   CHECK(replies[5].find("result")->find("resultType") == nullptr);
   CHECK(replies[6].find("result")->size() == 0);
 }
+
+TEST_CASE("HTTP: a tools/call with a progressToken is answered as an SSE stream of progress, then the response") {
+  DaemonOptions o;
+  const uint16_t first = free_port();
+  const uint16_t last = first > 65535 - 49 ? 65535 : static_cast<uint16_t>(first + 49);
+  o.args = {"--port-scan", "--port-scan-range", std::to_string(first) + "-" + std::to_string(last)};
+  Daemon d(o);
+  REQUIRE(d.started());
+  const std::string call =
+      R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":3},"_meta":{"progressToken":"p1"}}})";
+  HttpResponse r = mcp_post(d.mcp_port(), call, "MCP-Protocol-Version: 2025-11-25\r\n");
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type").value_or("") == "text/event-stream");
+  CHECK(r.header("X-Accel-Buffering").value_or("") == "no");
+  CHECK_FALSE(r.header("Content-Length").has_value());
+  std::vector<Value> events;
+  size_t pos = 0;
+  while ((pos = r.body.find("data: ", pos)) != std::string::npos) {
+    size_t end = r.body.find('\n', pos);
+    auto parsed = parse(r.body.substr(pos + 6, end - pos - 6));
+    REQUIRE(parsed.ok());
+    events.push_back(*parsed.value);
+    pos = end;
+  }
+  REQUIRE(events.size() >= 2);
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    CHECK(events[i].find("method")->as_string() == "notifications/progress");
+    CHECK(events[i].find("params")->find("progressToken")->as_string() == "p1");
+  }
+  CHECK(events.back().find("id")->number_text() == "9");
+  CHECK(events.back().find("result")->find("structuredContent")->find("ports")->size() == 3);
+
+  // The same call from a client that accepts only JSON: the plain answer.
+  std::string raw = mcp_request_bytes(call, "MCP-Protocol-Version: 2025-11-25\r\n");
+  size_t accept = raw.find("Accept: application/json, text/event-stream\r\n");
+  REQUIRE(accept != std::string::npos);
+  raw.replace(accept, std::string("Accept: application/json, text/event-stream\r\n").size(), "Accept: application/json\r\n");
+  r = http_request(d.mcp_port(), raw);
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type").value_or("") == "application/json");
+  CHECK(body_json(r).find("result") != nullptr);
+
+  // The stateless era streams the same way; the final event is a 2026-07-28 result.
+  const std::string modern_call =
+      R"({"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":2},)"
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":4}}})";
+  r = mcp_post(d.mcp_port(), modern_call, headers_for("tools/call", "allocate_ports"));
+  REQUIRE(r.status == 200);
+  CHECK(r.header("Content-Type").value_or("") == "text/event-stream");
+  size_t final_event = r.body.rfind("data: ");
+  REQUIRE(final_event != std::string::npos);
+  auto final_parsed = parse(r.body.substr(final_event + 6, r.body.find('\n', final_event) - final_event - 6));
+  REQUIRE(final_parsed.ok());
+  check_stateless_result(*final_parsed.value);
+  CHECK(r.body.find(R"("progressToken":4)") != std::string::npos);
+  CHECK(daemon_answers(d.mcp_port()));
+}

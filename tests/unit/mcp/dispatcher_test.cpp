@@ -58,6 +58,13 @@ class FakeTool final : public Tool {
     saw_cancelled = context.cancelled->load();
     last_deadline_ms = context.deadline_ms;
     last_stop = context.should_stop();
+    for (double step : progress_steps) {
+      context.report_progress(step, 3, "step");
+    }
+    if (gone_during_call) {
+      gone_during_call->store(true);
+    }
+    kept_sink = context.progress_sink;
     if (mode == Mode::kThrow) {
       throw std::runtime_error("boom");
     }
@@ -68,6 +75,9 @@ class FakeTool final : public Tool {
   }
 
   Mode mode = Mode::kSucceed;
+  std::vector<double> progress_steps;  // reported in this order by call()
+  std::shared_ptr<std::atomic<bool>> gone_during_call;  // set by call() when given
+  std::function<void(double, double, std::string_view)> kept_sink;  // the last call's progress sink
   int calls = 0;
   Value last_arguments;
   bool saw_cancelled = false;
@@ -1431,6 +1441,133 @@ TEST_CASE("stateless notifications are accepted without header or _meta checks, 
   Value response = parse_or_die(batch.body);
   CHECK(code_of(response) == -32600);
   CHECK(response.find("id") == nullptr);
+}
+
+// --- progress and cancellation ------------------------------------------------
+
+struct Streamed {
+  int opened = 0;
+  std::vector<std::string> sent;
+};
+
+RequestContext streaming_context(Streamed& streamed, Transport transport = Transport::kStdio) {
+  RequestContext context;
+  context.transport = transport;
+  context.stream_open = [&streamed] { ++streamed.opened; };
+  context.stream_send = [&streamed](std::string message) { streamed.sent.push_back(std::move(message)); };
+  return context;
+}
+
+Reply handle_once(Fixture& f, const std::string& body, const RequestContext& context) {
+  int calls = 0;
+  Reply reply{Disposition::kAccepted, "unset"};
+  f.dispatcher->handle(body, context, [&](Reply r) {
+    ++calls;
+    reply = std::move(r);
+  });
+  REQUIRE(calls == 1);
+  check_reply_shape(reply);
+  return reply;
+}
+
+TEST_CASE("a tools/call with a progressToken opens the stream and sends increasing progress before the response") {
+  Fixture f;
+  f.tool->progress_steps = {1, 2, 2, 1.5, 3};  // the repeats and the step back are dropped
+  Streamed streamed;
+  const std::string body =
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":1},"_meta":{"progressToken":"tok"}}})";
+  Reply reply = handle_once(f, body, streaming_context(streamed));
+  CHECK(streamed.opened == 1);
+  REQUIRE(streamed.sent.size() == 3);
+  Value first = parse_or_die(streamed.sent[0]);
+  CHECK(*first.find("method") == Value("notifications/progress"));
+  CHECK(first.find("id") == nullptr);
+  CHECK(json::write(*first.find("params")) == R"({"progressToken":"tok","progress":1,"total":3,"message":"step"})");
+  CHECK(*parse_or_die(streamed.sent[2]).find("params")->find("progress") == Value(3));
+  CHECK(result_of(parse_or_die(reply.body)).find("isError") == nullptr);
+
+  SUBCASE("2024-11-05 progress has no message") {
+    Streamed old;
+    f.tool->progress_steps = {1};
+    RequestContext stdio;
+    stdio.transport = Transport::kStdio;
+    handle_once(f, initialize_body("\"2024-11-05\""), stdio);
+    handle_once(f, body, streaming_context(old));
+    REQUIRE(old.sent.size() == 1);
+    CHECK(parse_or_die(old.sent[0]).find("params")->find("message") == nullptr);
+  }
+  SUBCASE("an integer token is echoed as an integer; a malformed one asks for nothing") {
+    Streamed integer;
+    f.tool->progress_steps = {1};
+    handle_once(f, call_body(R"({"count":1},"_meta":{"progressToken":7})"), streaming_context(integer));
+    REQUIRE(integer.sent.size() == 1);
+    CHECK(*parse_or_die(integer.sent[0]).find("params")->find("progressToken") == Value(7));
+    Streamed none;
+    handle_once(f, call_body(R"({"count":1},"_meta":{"progressToken":{}})"), streaming_context(none));
+    CHECK(none.opened == 0);
+    CHECK(none.sent.empty());
+  }
+}
+
+TEST_CASE("without a progressToken, or without a stream, no progress is sent and the tool's reports are dropped") {
+  Fixture f;
+  f.tool->progress_steps = {1, 2};
+  Streamed streamed;
+  handle_once(f, call_body(R"({"count":1})"), streaming_context(streamed));
+  CHECK(streamed.opened == 0);
+  CHECK(streamed.sent.empty());
+  // A client that accepts only JSON: the transport offers no stream hooks.
+  Reply reply = handle_once(
+      f, call_body(R"({"count":1},"_meta":{"progressToken":"t"})"), RequestContext{});
+  CHECK(reply.disposition == Disposition::kResponse);
+  CHECK(result_of(parse_or_die(reply.body)).find("content") != nullptr);
+}
+
+TEST_CASE("no progress is sent once the response is on its way") {
+  DeferredExecutor executor;
+  Fixture f(&executor);
+  Streamed streamed;
+  f.tool->progress_steps = {1};
+  RequestContext context = streaming_context(streamed);
+  int calls = 0;
+  f.dispatcher->handle(call_body(R"({"count":1},"_meta":{"progressToken":"t"})"), context, [&](Reply) { ++calls; });
+  executor.run_all();
+  CHECK(calls == 1);
+  CHECK(streamed.sent.size() == 1);
+  // A tool (or a thread it left behind) reporting after the response: dropped.
+  REQUIRE(f.tool->kept_sink);
+  f.tool->kept_sink(2, 3, "late");
+  CHECK(streamed.sent.size() == 1);
+}
+
+TEST_CASE("a call whose client closed the stream is counted as cancelled, a deadline is not") {
+  SUBCASE("closed mid-call") {
+    Fixture f;
+    auto gone = std::make_shared<std::atomic<bool>>(false);
+    f.tool->gone_during_call = gone;
+    RequestContext context;
+    context.transport_gone = gone;
+    handle_once(f, call_body(R"({"count":1})"), context);
+    REQUIRE(f.observed.size() == 1);
+    CHECK(f.observed[0] == Observed{"tools/call", "cancelled"});
+  }
+  SUBCASE("notifications/cancelled") {
+    DeferredExecutor executor;
+    Fixture f(&executor);
+    int calls = 0;
+    f.dispatcher->handle(call_body(R"({"count":1})", "8"), RequestContext{}, [&](Reply) { ++calls; });
+    f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":8}})");
+    executor.run_all();
+    CHECK(calls == 1);
+    CHECK(f.observed.back() == Observed{"tools/call", "cancelled"});
+  }
+  SUBCASE("past its deadline") {
+    Fixture f;
+    RequestContext context;
+    context.deadline_ms = 1;
+    handle_once(f, call_body(R"({"count":1})"), context);
+    CHECK(f.observed.back() == Observed{"tools/call", "ok"});
+  }
 }
 
 }  // namespace
