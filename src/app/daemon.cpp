@@ -89,6 +89,7 @@ int run_daemon(const config::Config& config, const ToolSet& tools, Secrets& secr
   endpoint_options.bind_is_loopback = mcp_plan.bind.is_loopback;
   endpoint_options.allowed_origins = config.mcp_allowed_origins;
   endpoint_options.tool_timeout_ms = config.tool_timeout_s * 1000;
+  endpoint_options.post_to_loop = [&loop](std::function<void()> fn) { loop.post(std::move(fn)); };
   McpEndpoint mcp_endpoint(dispatcher, registry, token, endpoint_options);
   ListenerSpec mcp_spec = endpoint_listener("mcp", "AGENT_MCP_BIND", planned.addresses,
                                                       server_options(config, fds.mcp_max_connections), mcp_endpoint);

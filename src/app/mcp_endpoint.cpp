@@ -33,7 +33,60 @@ bool accepts_json(const std::string* accept) {
   return false;
 }
 
+// SSE is offered only to a client that names text/event-stream in Accept
+// (Streamable HTTP clients send "application/json, text/event-stream"); one
+// that accepts only JSON gets the plain answer and no progress.
+bool accepts_event_stream(const std::string* accept) {
+  if (accept == nullptr) {
+    return false;
+  }
+  for (std::string_view item : split(*accept, ',')) {
+    if (iequals(trim_ows(item.substr(0, item.find(';'))), "text/event-stream")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The state of one request whose answer may become an SSE stream. Loop
+// thread only (progress from worker threads is posted here first).
+struct StreamState {
+  http::Respond respond;
+  std::function<bool(std::string_view, bool)> write;
+  std::shared_ptr<const std::atomic<bool>> gone;
+  bool open = false;
+  bool ended = false;
+};
+
+// Every field line named `name`, joined with ", " (RFC 9110 §5.3), or
+// nullopt when there is none: a repeated Mcp-Method then differs from the
+// body's method and is refused, instead of one line being picked.
+std::optional<std::string> joined_header(const http::Request& request, std::string_view name) {
+  std::optional<std::string> joined;
+  for (const auto& [field, value] : request.headers) {
+    if (!iequals(field, name)) {
+      continue;
+    }
+    if (joined) {
+      *joined += ", ";
+      *joined += value;
+    } else {
+      joined = value;
+    }
+  }
+  return joined;
+}
+
 }  // namespace
+
+std::string sse_event(std::string_view json) {
+  std::string event;
+  event.reserve(json.size() + 22);
+  event.append("event: message\ndata: ");
+  event.append(json);
+  event.append("\n\n");
+  return event;
+}
 
 http::Response jsonrpc_error_response(int status, int code, std::string_view message) {
   http::Response r;
@@ -69,6 +122,14 @@ std::optional<http::Response> McpEndpoint::check_security(const http::Request& r
   auth::RequestCredentials facts;
   facts.origin = request.header("Origin");
   facts.host = request.header("Host");
+  // RFC 9112 §3.2.2: with an absolute-form target the Host field is ignored
+  // and the target's authority is the host, so it is what the DNS-rebinding
+  // check judges (an authority with userinfo is no loopback name: refused).
+  std::string authority;
+  if (std::optional<std::string_view> absolute = request.absolute_authority()) {
+    authority = std::string(*absolute);
+    facts.host = &authority;
+  }
   for (const auto& [name, value] : request.headers) {
     if (iequals(name, "Authorization")) {
       ++facts.authorization_count;
@@ -137,12 +198,54 @@ void McpEndpoint::on_request(http::Request&& request, http::Respond respond) {
   if (const std::string* version = request.header("MCP-Protocol-Version")) {
     context.protocol_version_header = *version;
   }
+  context.method_header = joined_header(request, "Mcp-Method");
+  context.name_header = joined_header(request, "Mcp-Name");
   if (options_.tool_timeout_ms > 0) {
     context.deadline_ms = monotonic_ms() + options_.tool_timeout_ms;
   }
   context.transport_gone = request.connection_gone;
   context.sender = request.connection_id;
-  dispatcher_.handle(request.body, context, [this, respond = std::move(respond)](mcp::Reply reply) {
+  auto stream = std::make_shared<StreamState>();
+  stream->respond = std::move(respond);
+  stream->write = std::move(request.stream_write);
+  stream->gone = request.connection_gone;
+  if (options_.post_to_loop && stream->write && accepts_event_stream(request.header("Accept"))) {
+    // 2025-03-26 transports.mdx / 2026-07-28 streamable-http.mdx: the
+    // response may be an SSE stream carrying notifications about this
+    // request, then the response, then the end of the stream.
+    context.stream_open = [this, stream] {
+      if (stream->open) {
+        return;
+      }
+      stream->open = true;
+      http::Response head;
+      head.status = 200;
+      head.stream = true;
+      head.content_type = "text/event-stream";
+      head.headers.emplace_back("Cache-Control", "no-cache");
+      head.headers.emplace_back("X-Accel-Buffering", "no");  // 2026-07-28 streamable-http.mdx: SHOULD
+      stream->respond(counted(std::move(head)));
+    };
+    context.stream_send = [post = options_.post_to_loop, stream](std::string message) {
+      post([stream, message = std::move(message)] {
+        // Nothing is written once the client has gone: its closing the
+        // stream is the cancellation (2026-07-28 cancellation.mdx).
+        if (stream->open && !stream->ended && !(stream->gone && stream->gone->load())) {
+          stream->write(sse_event(message), false);
+        }
+      });
+    };
+  }
+  dispatcher_.handle(request.body, context, [this, stream](mcp::Reply reply) {
+    if (stream->open) {
+      stream->ended = true;
+      if (stream->gone && stream->gone->load()) {
+        stream->write("", true);  // close without writing to a departed client
+        return;
+      }
+      stream->write(reply.body.empty() ? std::string() : sse_event(reply.body), true);
+      return;
+    }
     http::Response r;
     switch (reply.disposition) {
       case mcp::Disposition::kResponse: r.status = 200; break;
@@ -154,7 +257,7 @@ void McpEndpoint::on_request(http::Request&& request, http::Respond respond) {
       r.content_type = "application/json";
       r.body = std::move(reply.body);
     }
-    respond(counted(std::move(r)));
+    stream->respond(counted(std::move(r)));
   });
 }
 

@@ -3,14 +3,17 @@
 //
 // Owns: routing of /mcp (POST only), the security checks of SPEC §4 in their
 // order (DNS rebinding: Origin, then Host; then the bearer token), the media
-// type checks, and the mapping of dispatcher Dispositions to HTTP statuses.
+// type checks, the mapping of dispatcher Dispositions to HTTP statuses, and
+// the SSE framing of a response that carries progress (sse_event()).
 // Every check runs on the request head, before any body byte is read.
 // Must not: parse JSON-RPC (the dispatcher's job) or log a token.
 // Threading: loop thread only.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "auth/secret_source.h"
@@ -26,6 +29,10 @@ struct McpEndpointOptions {
   // Exact origins allowed; empty means the default loopback policy.
   std::vector<std::string> allowed_origins;
   int64_t tool_timeout_ms = 0;  // 0 = none
+  // Runs a function on the loop thread (EventLoop::post); thread-safe. Tool
+  // progress arrives on worker threads and is written from the loop. Empty:
+  // no SSE responses, every request is answered with plain JSON.
+  std::function<void(std::function<void()>)> post_to_loop;
 };
 
 class McpEndpoint final {
@@ -51,6 +58,12 @@ class McpEndpoint final {
   McpEndpointOptions options_;
   LogThrottle refusal_log_{10, 1000};
 };
+
+// One Server-Sent Event carrying one JSON-RPC message (WHATWG HTML §9.2,
+// event stream format): "event: message\ndata: <json>\n\n". REQUIRES:
+// `json` holds no CR or LF (the compact writer never emits one), so it is a
+// single data line.
+std::string sse_event(std::string_view json);
 
 // A JSON-RPC error body without an id, for answers given before the body is
 // read (401, 403, 405, 406, 415) — SPEC §4, checklist §2.1.

@@ -18,12 +18,20 @@ int serve_stdio(mcp::Dispatcher& dispatcher, std::FILE* in, std::FILE* out, size
       context.deadline_ms = monotonic_ms() + tool_timeout_ms;
     }
     bool ok = true;
+    // Progress goes to stdout before the response (checklist 4.4); tools run
+    // inline here, so the tool's thread is this one.
+    context.stream_open = [] {};
+    context.stream_send = [&](std::string notification) {
+      notification.push_back('\n');
+      ok = ok && std::fwrite(notification.data(), 1, notification.size(), out) == notification.size() &&
+           std::fflush(out) == 0;
+    };
     dispatcher.handle(message, context, [&](mcp::Reply reply) {
       if (reply.disposition == mcp::Disposition::kAccepted || reply.body.empty()) {
         return;
       }
       reply.body.push_back('\n');
-      ok = std::fwrite(reply.body.data(), 1, reply.body.size(), out) == reply.body.size() && std::fflush(out) == 0;
+      ok = ok && std::fwrite(reply.body.data(), 1, reply.body.size(), out) == reply.body.size() && std::fflush(out) == 0;
     });
     return ok;
   };

@@ -139,7 +139,8 @@ void PortAllocator::release_locked(Protocol protocol, uint16_t port) {
   reserved_until_ms_.erase(reservation_key(protocol, port));
 }
 
-Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol protocol, const StopCheck& stop) {
+Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol protocol, const StopCheck& stop,
+                                                     const ProgressReport& progress) {
   std::vector<uint16_t> ports;
   if (count == 0) {
     return ports;
@@ -190,6 +191,9 @@ Result<std::vector<uint16_t>> PortAllocator::allocate(size_t count, Protocol pro
     Result<bool> free = bind_test_(*candidate, protocol);
     if (free && *free) {
       ports.push_back(*candidate);
+      if (progress) {
+        progress(ports.size(), count);
+      }
       continue;
     }
     {

@@ -72,8 +72,12 @@ class PortAllocator final {
   // `stop`, when given, is asked before each bind test; a failure it returns
   // ends the call at once, with every reservation of the call released, and
   // is returned as is (cancellation and deadlines: mcp::CallContext).
+  // `progress`, when given, is told (found, count) each time a bind test
+  // finds a free port, on the calling thread.
   using StopCheck = std::function<Status()>;
-  Result<std::vector<uint16_t>> allocate(size_t count, Protocol protocol, const StopCheck& stop = {});
+  using ProgressReport = std::function<void(size_t found, size_t count)>;
+  Result<std::vector<uint16_t>> allocate(size_t count, Protocol protocol, const StopCheck& stop = {},
+                                         const ProgressReport& progress = {});
 
   // Gives back ports an allocate() call returned, before their reservation
   // lapses: for a caller that could not hand them on (cancelled at the end).

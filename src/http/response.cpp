@@ -118,7 +118,7 @@ void append_response(const Response& response, ConnectionHeader connection, bool
     out.append(value);
     out.append("\r\n");
   }
-  if (body_allowed) {
+  if (body_allowed && !response.stream) {
     out.append("Content-Length: ");
     append_decimal(response.body.size(), out);
     out.append("\r\n");
@@ -129,7 +129,7 @@ void append_response(const Response& response, ConnectionHeader connection, bool
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  if (body_allowed && !omit_body) {
+  if (body_allowed && !omit_body && !response.stream) {
     out.append(response.body);
   }
 }

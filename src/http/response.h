@@ -27,6 +27,11 @@ struct Response {
   std::string body;
   std::string content_type;  // sent as Content-Type when non-empty
   bool close = false;        // close the connection after this response
+  // A streamed response (an SSE stream): only the head is sent now, with no
+  // Content-Length and "Connection: close"; `body` is ignored and the body
+  // follows through Request::stream_write, delimited by the close of the
+  // connection (RFC 9112 §6.3, item 8).
+  bool stream = false;
 };
 
 // "OK", "Not Found", ...; "" for codes without a registered phrase (the
@@ -42,7 +47,8 @@ enum class ConnectionHeader {
 
 // Appends the status line, headers and (unless omit_body, for HEAD) body of
 // `response` to `out`. Status codes outside 100..999 are sent as 500.
-// 1xx, 204 and 304 carry neither Content-Length nor a body (RFC 9110 §8.6).
+// 1xx, 204 and 304 carry neither Content-Length nor a body (RFC 9110 §8.6);
+// nor does the head of a streamed response.
 void append_response(const Response& response, ConnectionHeader connection, bool omit_body, std::string& out);
 
 // A complete "Connection: close" response with a short text/plain body

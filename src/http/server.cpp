@@ -59,9 +59,43 @@ const std::string& refusal_503() {
 
 }  // namespace
 
+namespace {
+
+// The part of an absolute-form target after "http://" or "https://"
+// (schemes compare case-insensitively, RFC 9110 §4.2.3), or nullopt.
+std::optional<std::string_view> after_http_scheme(std::string_view target) {
+  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (target.size() >= scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      return target.substr(scheme.size());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string_view Request::path() const {
   std::string_view t = target;
+  if (!t.empty() && t.front() != '/' && t != "*") {
+    std::optional<std::string_view> rest = after_http_scheme(t);
+    if (!rest) {
+      return std::string_view();  // another scheme: routes nowhere
+    }
+    size_t path_start = rest->find_first_of("/?");
+    if (path_start == std::string_view::npos || (*rest)[path_start] == '?') {
+      return "/";  // RFC 9112 §3.2.1: an empty path is "/"
+    }
+    t = rest->substr(path_start);
+  }
   return t.substr(0, t.find('?'));
+}
+
+std::optional<std::string_view> Request::absolute_authority() const {
+  std::optional<std::string_view> rest = after_http_scheme(target);
+  if (!rest) {
+    return std::nullopt;
+  }
+  return rest->substr(0, rest->find_first_of("/?"));
 }
 
 const std::string* Request::header(std::string_view name) const {
@@ -137,11 +171,24 @@ class Connection final : public std::enable_shared_from_this<Connection> {
 
   // The RequestHandler's answer to request number `serial`.
   void deliver(uint64_t serial, Response response) {
-    if (phase_ != Phase::kHandling || serial != serial_) {
+    if (phase_ != Phase::kHandling || serial != serial_ || streaming_) {
       return;  // connection gone, or a second call for the same request
     }
     auto self = shared_from_this();
     now_ms_ = monotonic_ms();
+    if (response.stream) {
+      // The head now; the body through stream_write. The request stays in
+      // kHandling (later pipelined bytes wait, a peer FIN marks it gone, the
+      // write-stall timeout applies) until the last piece.
+      streaming_ = true;
+      keep_alive_ = false;
+      mark_output_start();
+      append_response(response, ConnectionHeader::kClose, is_head_method_, out_);
+      ++served_;
+      flush();
+      after_event();
+      return;
+    }
     send_response(std::move(response));
     if (!processing_) {
       process();
@@ -437,6 +484,33 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     return true;
   }
 
+  // A piece of the streamed body of request number `serial`.
+  bool stream_piece(uint64_t serial, std::string_view bytes, bool last) {
+    if (phase_ != Phase::kHandling || serial != serial_ || !streaming_) {
+      return false;  // not streaming, ended, or the connection is gone
+    }
+    auto self = shared_from_this();
+    now_ms_ = monotonic_ms();
+    if (gone_->load(std::memory_order_relaxed)) {
+      // The client closed its side: for a stream that is the end of it
+      // (2026-07-28: closing the stream cancels). Nothing more is written.
+      streaming_ = false;
+      close_now();
+      return false;
+    }
+    mark_output_start();
+    if (!is_head_method_) {
+      out_.append(bytes);
+    }
+    if (last) {
+      streaming_ = false;
+      phase_ = Phase::kClosing;
+    }
+    flush();
+    after_event();
+    return phase_ != Phase::kClosed || last;
+  }
+
   void dispatch() {
     phase_ = Phase::kHandling;
     std::weak_ptr<Connection> weak = weak_from_this();
@@ -450,6 +524,10 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     request_ = Request();
     request.connection_gone = gone_;
     request.connection_id = id_;
+    request.stream_write = [weak, serial](std::string_view bytes, bool last) {
+      auto self = weak.lock();
+      return self != nullptr && self->stream_piece(serial, bytes, last);
+    };
     server_.request_handler_(std::move(request), std::move(respond));
   }
 
@@ -723,6 +801,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   const net::SocketAddress peer_;
 
   Phase phase_ = Phase::kHead;
+  bool streaming_ = false;  // kHandling with a streamed response under way
   uint32_t interest_ = 0;
   bool processing_ = false;
   bool peer_eof_ = false;

@@ -11,6 +11,11 @@
 // RequestHandler may hand work elsewhere, but must call `respond` back on the
 // loop thread (e.g. through EventLoop::post).
 //
+// A handler may answer with a streamed response (Response::stream): the head
+// goes out at once, the body in pieces through Request::stream_write, and the
+// connection closes after the last piece; a client that goes away ends the
+// stream and later pieces write nothing.
+//
 // Per connection, requests are processed one at a time in arrival order
 // (RFC 9112 §9.3.2): while a response is outstanding, later bytes stay
 // buffered. Errors close the connection after the response is flushed, using
@@ -54,11 +59,25 @@ struct Request {
   std::shared_ptr<const std::atomic<bool>> connection_gone;
   // The connection's id, unique in the process and never 0.
   uint64_t connection_id = 0;
+  // After `respond` was given a Response with `stream` set: appends `bytes`
+  // to the streamed body; `last` ends it (the connection closes once the
+  // bytes are flushed). Returns false, writing nothing, when the stream is
+  // not open (not begun, already ended, or the connection is gone). Loop
+  // thread only; safe to call after the connection died.
+  std::function<bool(std::string_view bytes, bool last)> stream_write;
 
   // Value of the first field named `name` (ASCII case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;
-  // The target without its query ("/mcp" for "/mcp?x=1"), for routing.
+  // The target's path without its query, for routing: "/mcp" for
+  // "/mcp?x=1" and for the absolute-form "http://127.0.0.1:9103/mcp?x=1"
+  // (RFC 9112 §3.2.2: a server MUST accept the absolute-form); "/" for an
+  // absolute-form with an empty path; "" for a scheme other than http/https.
   std::string_view path() const;
+  // The authority of an absolute-form http/https target ("127.0.0.1:9103"),
+  // or nullopt for any other form. RFC 9112 §3.2.2: a server receiving the
+  // absolute-form MUST ignore the Host field and use this instead, so the
+  // Host/rebinding checks are given this when it is present.
+  std::optional<std::string_view> absolute_authority() const;
 };
 
 // Called once the head has parsed and its framing is valid, BEFORE any body

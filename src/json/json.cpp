@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -143,6 +144,11 @@ class Parser final {
     skip_whitespace();
     if (p_ != end_) {
       return fail(offset(), "unexpected " + describe_byte(*p_) + " after the value");
+    }
+    if (duplicate_key_) {
+      fail(duplicate_offset_, "duplicate object key");
+      error_.duplicate_key = std::move(duplicate_key_);
+      return false;
     }
     return true;
   }
@@ -282,13 +288,12 @@ class Parser final {
       if (!parse_string(key)) {
         return false;
       }
-      // RFC 8259 §4 leaves duplicate names to the implementation; two
-      // readers picking different duplicates is a classic smuggling path,
-      // so we refuse them outright.
+      // Duplicates are refused once the whole text has parsed (record_duplicate).
       if (members.size() < kLinearDuplicateScan) {
         for (const Member& m : members) {
           if (m.first == key) {
-            return fail(key_offset, "duplicate object key");
+            record_duplicate(key_offset, key);
+            break;
           }
         }
       }
@@ -343,12 +348,27 @@ class Parser final {
         first_duplicate = std::min(first_duplicate, order[k]);
       }
     }
-    if (first_duplicate == SIZE_MAX) {
+    // A second occurrence among the first kLinearDuplicateScan members was
+    // recorded by the linear scan, and is earlier in the text than any other.
+    if (first_duplicate == SIZE_MAX || first_duplicate < kLinearDuplicateScan) {
       return true;
     }
     // The linear scan caught every duplicate whose second occurrence is
     // among the first kLinearDuplicateScan members, so this one is past them.
-    return fail(key_offsets_[offsets_base + first_duplicate - kLinearDuplicateScan], "duplicate object key");
+    record_duplicate(key_offsets_[offsets_base + first_duplicate - kLinearDuplicateScan],
+                     members[first_duplicate].first);
+    return true;
+  }
+
+  // RFC 8259 §4 leaves duplicate names to the implementation; two readers
+  // picking different duplicates is a classic smuggling path, so the
+  // document is refused, but only once the rest of it has parsed: the first
+  // duplicate in text order is reported then (parse_document).
+  void record_duplicate(size_t at, const std::string& key) {
+    if (!duplicate_key_ || at < duplicate_offset_) {
+      duplicate_offset_ = at;
+      duplicate_key_ = key;
+    }
   }
 
   // RFC 8259 §7. REQUIRES: *p_ == '"'.
@@ -552,6 +572,8 @@ class Parser final {
   // being parsed, as a stack: each object owns the tail from its base. Only
   // read when reporting a duplicate; small objects never touch it.
   std::vector<size_t> key_offsets_;
+  std::optional<std::string> duplicate_key_;
+  size_t duplicate_offset_ = 0;
 };
 
 void write_string(std::string_view s, std::string& out) {

@@ -2,7 +2,8 @@
 //
 // The parser validates UTF-8 (no overlongs, no surrogates, no code points
 // above U+10FFFF), decodes every escape including surrogate pairs (a lone
-// surrogate escape is an error), rejects duplicate object keys, leading zeros,
+// surrogate escape is an error), rejects duplicate object keys (after reading
+// the whole text, so that a duplicate is told apart from malformed JSON), leading zeros,
 // trailing garbage and anything but exactly one value surrounded by optional
 // whitespace. It never throws and enforces the limits below.
 // Threading: pure functions.
@@ -27,6 +28,11 @@ struct ParseLimits {
 struct ParseError {
   size_t offset = 0;    // byte offset where the problem was found
   std::string message;  // "expected ':' after object key"
+  // Set when the text is well-formed JSON whose only fault is a duplicated
+  // object key: the first such key in text order (decoded). A reader can
+  // then tell "not JSON" from "JSON we refuse" (RFC 7493 §2.3). Any other
+  // fault anywhere in the text takes precedence and leaves this empty.
+  std::optional<std::string> duplicate_key;
   // "byte 17: expected ':' after object key"
   std::string to_string() const;
 };

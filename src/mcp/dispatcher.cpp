@@ -7,47 +7,41 @@
 #include "json/json.h"
 #include "mcp/methods.h"
 #include "mcp/schema_validate.h"
+#include "mcp/stateless.h"
 
 namespace sigma::mcp {
 namespace {
 
 using json::Value;
 
-// Echoed header values and parser messages are reduced to printable ASCII: a
-// header may carry obs-text bytes (RFC 9110 §5.5) that are not UTF-8, and the
-// reply must stay valid JSON text (RFC 8259 §8.1).
-constexpr size_t kMaxEchoBytes = 128;
-
-std::string printable_ascii(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxEchoBytes)) {
-    out += (c >= 0x20 && c <= 0x7E) ? c : '?';
-  }
-  return out;
-}
-
 // The in_flight_ key of a request: its sender, then its id.
 std::string in_flight_key(uint64_t sender, const Value& id) { return std::to_string(sender) + " " + json::write(id); }
 
+// Every revision served, newest first, as the 2026-07-28 versioning.mdx
+// example of a dual-era server lists them (checklist 1.3 ⚠AMBIG): a modern
+// client picks 2026-07-28; one that picks an older entry uses initialize.
 Value supported_revision_names() {
   Value names = Value::array();
-  for (Revision revision : kSupportedRevisions) {
-    names.push(std::string(revision_name(revision)));
+  for (size_t i = std::size(kSupportedRevisions); i > 0; --i) {
+    names.push(std::string(revision_name(kSupportedRevisions[i - 1])));
   }
   return names;
 }
 
-// 400 + -32022 UnsupportedProtocolVersion (2026-07-28 basic/versioning.mdx):
-// legacy clients act on the status alone (2025-06-18 transports.mdx: invalid
-// or unsupported header → 400); modern clients recognise the body (checklist 1.4).
-Reply unsupported_version_reply(const Value* id, std::string_view requested) {
+// -32022 UnsupportedProtocolVersion with data.supported / data.requested
+// (2026-07-28 basic/versioning.mdx), on HTTP 400: legacy clients act on the
+// status alone (2025-06-18 transports.mdx: invalid or unsupported header →
+// 400); modern clients recognise the body (checklist 1.4).
+Value unsupported_version_error(const Value* id, UnreadableId unreadable, std::string_view requested) {
   Value data = Value::object();
   data.set("supported", supported_revision_names());
-  data.set("requested", printable_ascii(requested));
+  data.set("requested", echo_safe(requested));
+  return make_error(id, unreadable, kUnsupportedProtocolVersion, "Unsupported protocol version", std::move(data));
+}
+
+Reply unsupported_version_reply(const Value* id, std::string_view requested) {
   // The revision is unknown, so an unreadable id is JSON-RPC's null.
-  Value error = make_error(id, UnreadableId::kNull, kUnsupportedProtocolVersion, "Unsupported protocol version",
-                           std::move(data));
-  return Reply{Disposition::kBadRequest, json::write(error)};
+  return Reply{Disposition::kBadRequest, json::write(unsupported_version_error(id, UnreadableId::kNull, requested))};
 }
 
 Reply to_reply(const std::optional<Value>& response, Disposition disposition) {
@@ -56,6 +50,52 @@ Reply to_reply(const std::optional<Value>& response, Disposition disposition) {
   }
   return Reply{disposition, json::write(*response)};
 }
+
+// The progressToken of a request's _meta (a string or an integer,
+// progress.mdx), or nullptr.
+const Value* progress_token_of(const Value* params) {
+  const Value* meta = params != nullptr ? params->find("_meta") : nullptr;
+  const Value* token = (meta != nullptr && meta->is_object()) ? meta->find(kMetaProgressToken) : nullptr;
+  if (token == nullptr || !(token->is_string() || token->is_integer())) {
+    return nullptr;
+  }
+  return token;
+}
+
+// What turns a tool's report_progress() into notifications/progress for one
+// call: it drops values that do not increase (progress.mdx: MUST increase)
+// and everything once the response is on its way. Used from the tool's
+// thread; `finished` is set on the dispatcher's thread.
+struct ProgressChannel {
+  Value token;
+  Revision revision = kNewestRevision;
+  std::function<void(std::string)> send;
+  double last = 0;
+  bool any = false;
+  std::atomic<bool> finished{false};
+
+  void report(double progress, double total, std::string_view message) {
+    if (finished.load(std::memory_order_acquire) || (any && progress <= last)) {
+      return;
+    }
+    any = true;
+    last = progress;
+    Value params = Value::object();
+    params.set("progressToken", token);
+    params.set("progress", progress);
+    if (total > 0) {
+      params.set("total", total);
+    }
+    if (!message.empty() && has_progress_message(revision)) {
+      params.set("message", std::string(message));
+    }
+    Value notification = Value::object();
+    notification.set("jsonrpc", "2.0");
+    notification.set("method", "notifications/progress");
+    notification.set("params", std::move(params));
+    send(json::write(notification));
+  }
+};
 
 ToolResult run_tool(Tool& tool, const Value& arguments, const CallContext& context) {
   // A tool bug must not take the daemon down or leave the request unanswered;
@@ -78,9 +118,19 @@ Dispatcher::Dispatcher(const ToolRegistry& tools, Executor& executor, ServerInfo
       max_batch_length_(max_batch_length) {
   // The registry is fixed once the dispatcher exists, so each revision's tool
   // list is rendered and serialized once; a request only splices it in.
+  result_meta_ = Value::raw_json(json::write(render_result_meta(info_)));
   for (Revision revision : kSupportedRevisions) {
-    tools_list_[static_cast<size_t>(revision)] = Value::raw_json(json::write(render_tools_list(tools_, revision)));
+    Value list = finish_result(render_tools_list(tools_, revision), revision);
+    tools_list_[static_cast<size_t>(revision)] = Value::raw_json(json::write(list));
   }
+  discover_result_ = Value::raw_json(json::write(finish_result(render_discover_result(info_), kNewestRevision)));
+}
+
+Value Dispatcher::finish_result(Value result, Revision revision) const {
+  if (is_stateless(revision)) {
+    stamp_stateless_result(result, result_meta_);
+  }
+  return result;
 }
 
 size_t Dispatcher::in_flight_calls() const {
@@ -136,7 +186,18 @@ void Dispatcher::handle(std::string_view body, const RequestContext& context, st
     // The id cannot be read. HTTP 400 like the official SDK (checklist 2.1).
     UnreadableId unreadable = known ? unreadable_id_for(*known) : UnreadableId::kNull;
     observe("unknown", "error");
-    Value error = make_error(nullptr, unreadable, kParseError, "Parse error: " + printable_ascii(parsed.error.to_string()));
+    if (parsed.error.duplicate_key) {
+      // Well-formed JSON we refuse (I-JSON, RFC 7493 §2.3: names within an
+      // object MUST be unique), so not a parse error: clients can tell "not
+      // JSON" from "JSON we refuse". Which member was the id is ambiguous
+      // once keys repeat, so none is echoed.
+      Value error = make_error(nullptr, unreadable, kInvalidRequest,
+                               "Invalid Request: duplicate object key \"" + echo_safe(*parsed.error.duplicate_key) +
+                                   "\" (RFC 7493 section 2.3)");
+      done(Reply{Disposition::kBadRequest, json::write(error)});
+      return;
+    }
+    Value error = make_error(nullptr, unreadable, kParseError, "Parse error: " + echo_safe(parsed.error.to_string()));
     done(Reply{Disposition::kBadRequest, json::write(error)});
     return;
   }
@@ -152,17 +213,92 @@ void Dispatcher::handle(std::string_view body, const RequestContext& context, st
   }
 
   Envelope envelope = classify(message);
+  MessageDone reply_done = [done = std::move(done)](Outcome outcome) {
+    done(to_reply(outcome.response, outcome.disposition));
+  };
+  if (route_era(message, header) == Era::kStateless) {
+    handle_stateless(envelope, context, std::move(reply_done));
+    return;
+  }
   Revision revision = known.value_or(kRevisionWithoutHeader);
   // initialize carries its version in the body and comes before any header
   // exists (2025-06-18 transports.mdx: the header is sent after initialize).
   if (envelope.method != "initialize" && header_unsupported) {
     observe(method_label(envelope.method), "error");
-    done(unsupported_version_reply(envelope.id, *header));
+    reply_done(Outcome{unsupported_version_error(envelope.id, UnreadableId::kNull, *header), Disposition::kBadRequest});
     return;
   }
-  handle_message(envelope, revision, context, /*in_batch=*/false, [done = std::move(done)](Outcome outcome) {
-    done(to_reply(outcome.response, outcome.disposition));
-  });
+  handle_message(envelope, revision, context, /*in_batch=*/false, std::move(reply_done));
+}
+
+void Dispatcher::handle_stateless(const Envelope& envelope, const RequestContext& context, MessageDone done) {
+  constexpr Revision revision = kNewestRevision;
+  switch (envelope.kind) {
+    case MessageKind::kNotification:
+    case MessageKind::kResponse:
+    case MessageKind::kInvalid:
+      // No header or _meta rules for notifications (streamable-http.mdx,
+      // Sending Messages); the envelope rules are the same as before.
+      handle_message(envelope, revision, context, /*in_batch=*/false, std::move(done));
+      return;
+    case MessageKind::kRequest:
+      break;
+  }
+  const Value& id = *envelope.id;
+  std::string_view method = envelope.method;
+  std::string_view label = method_label(method);
+  auto refuse = [&](Disposition disposition, Value error) {
+    observe(label, "error");
+    done(Outcome{std::move(error), disposition});
+  };
+
+  // Checked in this order: a body that lacks its _meta is malformed whatever
+  // the headers say (checklist 1.5 ⚠AMBIG: -32602 rather than -32020);
+  // then the headers against the body; then whether the version is served.
+  std::string version;
+  if (std::optional<Refusal> refused = check_request_meta(envelope.params, version)) {
+    refuse(Disposition::kBadRequest, make_error(&id, UnreadableId::kOmit, refused->code, refused->message));
+    return;
+  }
+  StandardHeaders headers;
+  headers.present = context.transport == Transport::kHttp;
+  headers.protocol_version = context.protocol_version_header;
+  headers.method = context.method_header;
+  headers.name = context.name_header;
+  if (std::optional<Refusal> refused = check_standard_headers(headers, method, envelope.params, version)) {
+    refuse(Disposition::kBadRequest, make_error(&id, UnreadableId::kOmit, refused->code, refused->message));
+    return;
+  }
+  // A handshake-era version in _meta is not served on this path (checklist
+  // 1.1 ⚠SILENT): those are reached through initialize.
+  std::optional<Revision> requested = parse_revision(version);
+  if (!requested || !is_stateless(*requested)) {
+    refuse(Disposition::kBadRequest, unsupported_version_error(&id, UnreadableId::kOmit, version));
+    return;
+  }
+
+  if (method == "server/discover") {
+    observe(label, "ok");
+    done(Outcome{make_result(id, discover_result_), Disposition::kResponse});
+    return;
+  }
+  if (method == "tools/list") {
+    const Value* cursor = envelope.params->find("cursor");
+    if (cursor != nullptr && !cursor->is_null()) {
+      refuse(Disposition::kResponse, make_error(&id, UnreadableId::kOmit, kInvalidParams, "invalid cursor"));
+      return;
+    }
+    observe(label, "ok");
+    done(Outcome{make_result(id, tools_list_[static_cast<size_t>(revision)]), Disposition::kResponse});
+    return;
+  }
+  if (method == "tools/call") {
+    handle_tools_call(envelope, revision, context, std::move(done));
+    return;
+  }
+  // ping, initialize-era and capability-gated methods are not part of this
+  // revision: -32601, and on HTTP 404 (streamable-http.mdx, checklist 4.1).
+  refuse(Disposition::kNotFound, make_error(&id, UnreadableId::kOmit, kMethodNotFound, "Method not found"));
 }
 
 void Dispatcher::handle_batch(Value batch, std::optional<Revision> known_revision, const RequestContext& context,
@@ -288,6 +424,9 @@ void Dispatcher::handle_request(const Envelope& envelope, Revision revision, con
     // lifecycle.mdx, Version Negotiation: echo a supported version, otherwise
     // answer our newest; never an error.
     Revision negotiated = parse_revision(requested->as_string()).value_or(kLatestRevision);
+    if (is_stateless(negotiated)) {
+      negotiated = kLatestRevision;  // initialize always means handshake-era rules
+    }
     if (context.transport == Transport::kStdio) {
       std::lock_guard<std::mutex> lock(mutex_);
       stdio_revision_ = negotiated;
@@ -367,7 +506,7 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   Tool* tool = tools_.find(name->as_string());
   if (tool == nullptr) {
     // Reflected input is bounded: a 900 KB name must not come back twice over.
-    fail("Unknown tool: " + printable_ascii(name->as_string()));
+    fail("Unknown tool: " + echo_safe(name->as_string()));
     return;
   }
   const Value* given = params->find("arguments");
@@ -385,7 +524,8 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
     }
     // From 2025-11-25 the model sees the problem and can correct the call (SEP-1303).
     observe("tools/call", "tool_error");
-    done(Outcome{make_result(id, render_tool_error(valid.message())), Disposition::kResponse});
+    done(Outcome{make_result(id, finish_result(render_tool_error(valid.message()), revision)),
+                 Disposition::kResponse});
     return;
   }
 
@@ -404,6 +544,19 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   state->arguments = std::move(arguments);
   state->context.deadline_ms = context.deadline_ms;
   state->context.transport_gone = context.transport_gone;
+  std::shared_ptr<ProgressChannel> progress;
+  if (const Value* token = progress_token_of(params); token != nullptr && context.stream_open && context.stream_send) {
+    // The client asked for progress and can receive it: the answer becomes a
+    // stream now (SSE on HTTP), whether or not the tool reports any.
+    progress = std::make_shared<ProgressChannel>();
+    progress->token = *token;
+    progress->revision = revision;
+    progress->send = context.stream_send;
+    state->context.progress_sink = [progress](double done, double total, std::string_view message) {
+      progress->report(done, total, message);
+    };
+    context.stream_open();
+  }
   std::string key = in_flight_key(context.sender, id);
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -411,10 +564,22 @@ void Dispatcher::handle_tools_call(const Envelope& envelope, Revision revision, 
   }
   executor_.run(
       [state] { state->result = run_tool(*state->tool, state->arguments, state->context); },
-      [this, state, key = std::move(key), revision, done = std::move(done)] {
+      [this, state, key = std::move(key), revision, progress, done = std::move(done)] {
         forget(key, state->context.cancelled);
-        observe("tools/call", state->result.is_error ? "tool_error" : "ok");
-        done(Outcome{make_result(state->id, render_call_result(state->result, revision)), Disposition::kResponse});
+        if (progress) {
+          progress->finished.store(true, std::memory_order_release);  // no progress after the response
+        }
+        // A call stopped by its client (notifications/cancelled, or a closed
+        // connection or stream: the 2026-07-28 way to cancel) is counted as
+        // cancelled; its answer goes nowhere the transport can still reach.
+        Status stopped = state->context.should_stop();
+        std::string_view outcome = state->result.is_error ? "tool_error" : "ok";
+        if (!stopped && !stopped.is_deadline_exceeded()) {
+          outcome = "cancelled";
+        }
+        observe("tools/call", outcome);
+        done(Outcome{make_result(state->id, finish_result(render_call_result(state->result, revision), revision)),
+                     Disposition::kResponse});
       });
 }
 

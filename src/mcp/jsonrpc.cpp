@@ -103,6 +103,15 @@ json::Value make_error(const json::Value* id, UnreadableId unreadable, int code,
   return response;
 }
 
+std::string echo_safe(std::string_view text) {
+  constexpr size_t kMaxEchoBytes = 128;
+  std::string out;
+  for (char c : text.substr(0, kMaxEchoBytes)) {
+    out += (c >= 0x20 && c <= 0x7E) ? c : '?';
+  }
+  return out;
+}
+
 size_t count_batch_elements(std::string_view body, size_t stop_after) {
   size_t i = 0;
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };

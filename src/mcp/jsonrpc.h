@@ -15,13 +15,15 @@
 
 namespace sigma::mcp {
 
-// JSON-RPC 2.0 §5.1 plus the MCP-defined code we use (2026-07-28
-// basic/versioning.mdx: UnsupportedProtocolVersionError).
+// JSON-RPC 2.0 §5.1 plus the MCP-defined codes we use (2026-07-28
+// basic/index.mdx, Error Codes: HeaderMismatch; basic/versioning.mdx:
+// UnsupportedProtocolVersionError).
 inline constexpr int kParseError = -32700;
 inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
+inline constexpr int kHeaderMismatch = -32020;
 inline constexpr int kUnsupportedProtocolVersion = -32022;
 
 enum class MessageKind {
@@ -65,6 +67,12 @@ json::Value make_result(const json::Value& id, json::Value result);
 // `data` is left out when it is null.
 json::Value make_error(const json::Value* id, UnreadableId unreadable, int code, std::string message,
                        json::Value data = json::Value());
+
+// Client text echoed in an error message (a header value, a tool name):
+// at most 128 bytes, every byte outside printable ASCII replaced by '?'. A
+// header may carry obs-text bytes (RFC 9110 §5.5) that are not UTF-8, and
+// the reply must stay valid JSON text (RFC 8259 §8.1).
+std::string echo_safe(std::string_view text);
 
 // The number of elements of a body that is a JSON array, counted without
 // parsing (strings, escapes and nesting are skipped), up to `stop_after`; 0

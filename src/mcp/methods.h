@@ -11,8 +11,9 @@
 
 namespace sigma::mcp {
 
-inline constexpr std::array<std::string_view, 6> kServedMethods = {
-    "initialize", "notifications/cancelled", "notifications/initialized", "ping", "tools/call", "tools/list",
+inline constexpr std::array<std::string_view, 7> kServedMethods = {
+    "initialize", "notifications/cancelled", "notifications/initialized", "ping", "server/discover", "tools/call",
+    "tools/list",
 };
 
 // What every other method name is counted as: a client picks method names,

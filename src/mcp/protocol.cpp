@@ -12,6 +12,8 @@ std::string_view revision_name(Revision revision) {
       return "2025-06-18";
     case Revision::k2025_11_25:
       return "2025-11-25";
+    case Revision::k2026_07_28:
+      return "2026-07-28";
   }
   return "";
 }

@@ -20,6 +20,7 @@ enum class Revision : uint8_t {
   k2025_03_26,
   k2025_06_18,
   k2025_11_25,
+  k2026_07_28,  // the stateless era: no initialize, per-request _meta
 };
 
 inline constexpr Revision kSupportedRevisions[] = {
@@ -27,11 +28,18 @@ inline constexpr Revision kSupportedRevisions[] = {
     Revision::k2025_03_26,
     Revision::k2025_06_18,
     Revision::k2025_11_25,
+    Revision::k2026_07_28,
 };
 
-// What `initialize` answers when the client asks for a version we do not serve
-// (lifecycle.mdx, Version Negotiation: reply with the newest supported one).
+// What `initialize` answers when the client asks for a version it cannot
+// negotiate (lifecycle.mdx, Version Negotiation: reply with the newest
+// supported one). `initialize` always means handshake-era rules
+// (2026-07-28 basic/versioning.mdx), so a request for 2026-07-28 or an
+// unknown version gets the newest handshake-era revision (checklist 1.2 REC).
 inline constexpr Revision kLatestRevision = Revision::k2025_11_25;
+
+// The newest revision; the first entry of every supported-versions list.
+inline constexpr Revision kNewestRevision = Revision::k2026_07_28;
 
 // A request without MCP-Protocol-Version and without any other way to know the
 // negotiated version is served as 2025-03-26 (2025-06-18 transports.mdx,
@@ -42,7 +50,7 @@ inline constexpr Revision kRevisionWithoutHeader = Revision::k2025_03_26;
 std::string_view revision_name(Revision revision);
 
 // The revision whose name is exactly `text` (no trimming, case-sensitive), or
-// nullopt for anything this release does not serve (including 2026-07-28).
+// nullopt for anything this release does not serve.
 std::optional<Revision> parse_revision(std::string_view text);
 
 // <0, 0, >0 like strcmp, in chronological order.
@@ -57,10 +65,23 @@ constexpr bool at_least(Revision revision, Revision minimum) {
 
 // --- Behaviour that differs between revisions -------------------------------
 
+// The stateless era (2026-07-28 on): no initialize handshake; every request
+// carries its version and capabilities in params._meta; results carry
+// resultType and the server's identity in _meta; server/discover replaces
+// initialize; ping and logging/setLevel are gone (2026-07-28 changelog #5).
+constexpr bool is_stateless(Revision r) { return at_least(r, Revision::k2026_07_28); }
+
+// CallToolResult.structuredContent may be any JSON value, not only an object
+// (2026-07-28 schema CallToolResult).
+constexpr bool allows_any_structured_content(Revision r) { return at_least(r, Revision::k2026_07_28); }
+
 // JSON-RPC batches (JSON array bodies/lines): required in 2025-03-26, removed
 // in 2025-06-18 (2025-06-18 changelog #1). 2024-11-05 is silent; JSON-RPC 2.0
 // allows them, so we accept them there too.
 constexpr bool allows_batches(Revision r) { return !at_least(r, Revision::k2025_06_18); }
+
+// ProgressNotification.message exists from 2025-03-26 (2024-11-05 schema lacks it).
+constexpr bool has_progress_message(Revision r) { return at_least(r, Revision::k2025_03_26); }
 
 // Tool.annotations (ToolAnnotations) exist from 2025-03-26.
 constexpr bool has_tool_annotations(Revision r) { return at_least(r, Revision::k2025_03_26); }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "json/json.h"
+#include "mcp/stateless.h"
 
 namespace sigma::mcp {
 namespace {
@@ -16,9 +17,8 @@ json::Value text_content(std::string text) {
   return content;
 }
 
-}  // namespace
-
-json::Value render_initialize_result(const ServerInfo& info, Revision revision) {
+// Implementation (serverInfo) with the fields the revision has.
+json::Value render_implementation(const ServerInfo& info, Revision revision) {
   json::Value server = json::Value::object();
   server.set("name", info.name);
   server.set("version", info.version);
@@ -28,8 +28,20 @@ json::Value render_initialize_result(const ServerInfo& info, Revision revision) 
   if (has_server_description(revision) && !info.description.empty()) {
     server.set("description", info.description);
   }
+  return server;
+}
+
+json::Value tools_capabilities() {
   json::Value capabilities = json::Value::object();
   capabilities.set("tools", json::Value::object());
+  return capabilities;
+}
+
+}  // namespace
+
+json::Value render_initialize_result(const ServerInfo& info, Revision revision) {
+  json::Value server = render_implementation(info, revision);
+  json::Value capabilities = tools_capabilities();
 
   json::Value result = json::Value::object();
   result.set("protocolVersion", std::string(revision_name(revision)));
@@ -74,6 +86,39 @@ json::Value render_tools_list(const ToolRegistry& tools, Revision revision) {
   }
   json::Value result = json::Value::object();
   result.set("tools", std::move(list));
+  if (is_stateless(revision)) {
+    result.set("ttlMs", static_cast<long long>(kListTtlMs));
+    result.set("cacheScope", kListCacheScope);
+  }
+  return result;
+}
+
+json::Value render_result_meta(const ServerInfo& info) {
+  json::Value meta = json::Value::object();
+  meta.set(std::string(kMetaServerInfo), render_implementation(info, kNewestRevision));
+  return meta;
+}
+
+void stamp_stateless_result(json::Value& result, const json::Value& meta) {
+  result.set("resultType", "complete");
+  result.set("_meta", meta);
+}
+
+json::Value render_discover_result(const ServerInfo& info) {
+  json::Value versions = json::Value::array();
+  for (Revision revision : kSupportedRevisions) {
+    if (is_stateless(revision)) {
+      versions.push(std::string(revision_name(revision)));
+    }
+  }
+  json::Value result = json::Value::object();
+  result.set("supportedVersions", std::move(versions));
+  result.set("capabilities", tools_capabilities());
+  result.set("ttlMs", static_cast<long long>(kListTtlMs));
+  result.set("cacheScope", kListCacheScope);
+  if (!info.instructions.empty()) {
+    result.set("instructions", info.instructions);
+  }
   return result;
 }
 
@@ -85,7 +130,8 @@ json::Value render_call_result(const ToolResult& result, Revision revision) {
   // The text block carries the same data for clients that ignore
   // structuredContent (2025-06-18 server/tools.mdx, Structured Content: SHOULD).
   out.set("content", text_content(json::write(result.structured)));
-  if (has_structured_content(revision) && result.structured.is_object()) {
+  if (allows_any_structured_content(revision) ||
+      (has_structured_content(revision) && result.structured.is_object())) {
     out.set("structuredContent", result.structured);
   }
   return out;

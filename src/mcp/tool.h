@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,20 @@ struct CallContext {
   // Set by the transport when the connection the answer would go to is
   // gone; nullptr when the transport cannot tell (stdio).
   std::shared_ptr<const std::atomic<bool>> transport_gone;
+  // Set by the dispatcher when the client asked for progress (a
+  // progressToken in _meta) and the transport can deliver it; empty
+  // otherwise. Use report_progress().
+  std::function<void(double progress, double total, std::string_view message)> progress_sink;
+
+  // Tells the client how far the call is: `progress` of `total` (0 when
+  // unknown), with an optional short message. A no-op when nobody asked;
+  // values that do not increase are dropped (progress.mdx: progress MUST
+  // increase). Call from the tool's own thread.
+  void report_progress(double progress, double total, std::string_view message = {}) const {
+    if (progress_sink) {
+      progress_sink(progress, total, message);
+    }
+  }
 
   // Ok while the call may go on; otherwise why it must stop, for the tool
   // error: cancelled by the client, connection closed, or past the deadline.

@@ -25,7 +25,7 @@ namespace sigma::metrics {
 
 // Label vocabularies, each sorted so that rendering in index order is sorted.
 // Each holds "other", which receives every value outside the vocabulary.
-inline constexpr std::array<std::string_view, 5> kMcpOutcomes = {"error", "notification", "ok",
+inline constexpr std::array<std::string_view, 6> kMcpOutcomes = {"cancelled", "error", "notification", "ok",
                                                                  "other", "tool_error"};
 inline constexpr std::array<std::string_view, 3> kHttpListeners = {"mcp", "metrics", "other"};
 inline constexpr std::array<std::string_view, 5> kAuthFailureReasons = {
@@ -53,7 +53,7 @@ class Registry final {
 
   // sigma_agent_mcp_requests_total{method,outcome}. `method` is a method name
   // given at construction ("unknown" for a method the dispatcher does not serve);
-  // `outcome` is ok, error, tool_error or notification. Others fold to "other".
+  // `outcome` is ok, error, tool_error, notification or cancelled. Others fold to "other".
   void inc_mcp_request(std::string_view method, std::string_view outcome);
 
   // sigma_agent_http_requests_total{listener,code}: one per response sent.

@@ -101,8 +101,16 @@ mcp::ToolResult AllocatePortsTool::call(const json::Value& arguments, const mcp:
     protocol = *parsed;
   }
 
-  Result<std::vector<uint16_t>> ports =
-      allocator_->allocate(static_cast<size_t>(*count), protocol, [&context] { return context.should_stop(); });
+  // Progress as the bind tests find ports: every port up to 100, then every
+  // hundredth of the count, so a call for 1000 sends 100 events, not 1000.
+  const size_t step = *count > 100 ? static_cast<size_t>(*count) / 100 : 1;
+  Result<std::vector<uint16_t>> ports = allocator_->allocate(
+      static_cast<size_t>(*count), protocol, [&context] { return context.should_stop(); },
+      [&context, step](size_t found, size_t total) {
+        if (found % step == 0 || found == total) {
+          context.report_progress(static_cast<double>(found), static_cast<double>(total), "free ports found");
+        }
+      });
   if (!ports) {
     return mcp::ToolResult::failure(ports.error());
   }

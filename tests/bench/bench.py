@@ -9,7 +9,11 @@ Peers, driven in one run, interleaved round-robin per workload:
   sdk          the official MCP TypeScript SDK, stateless Streamable HTTP
                (tests/bench/sdk-server.mjs): the reference implementation.
 Load: wrk (Debian), POST /mcp through tests/bench/post.lua, keep-alive.
-Workloads: ping, tools/list, tools/call query_metrics.
+Workloads: ping, tools/list, tools/call query_metrics (handshake era, 2025-11-25);
+server/discover and tools/list in the stateless era (2026-07-28: _meta in the
+body, Mcp-Method header; no ping exists there, server/discover is its
+cheapest request), against sigma-agent and nginx only (the SDK does not serve
+2026-07-28), with their ratio to the handshake-era figures.
 
 For sigma-agent alone: idle RSS after start, RSS holding 1000 idle keep-alive
 connections, CPU time over 10 idle seconds, startup time to a connectable
@@ -72,6 +76,30 @@ WORKLOADS = [
       "params": {"name": "query_metrics", "arguments": {}}}),
 ]
 SERVERS = ["sigma-agent", "nginx", "sdk"]
+
+# The stateless era (2026-07-28): the same endpoint, told apart per message.
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+               "io.modelcontextprotocol/clientCapabilities": {}}
+WORKLOADS += [
+    ("2026-07-28 server/discover",
+     {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": MODERN_META}}),
+    ("2026-07-28 tools/list",
+     {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": MODERN_META}}),
+]
+# Headers that replace MCP_HEADERS' for a workload, and the servers that run it.
+WORKLOAD_HEADERS = {
+    "2026-07-28 server/discover": {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "server/discover"},
+    "2026-07-28 tools/list": {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"},
+}
+WORKLOAD_SERVERS = {w: ["sigma-agent", "nginx"] for w in WORKLOAD_HEADERS}
+# Stateless workload -> the handshake-era workload it is compared with.
+MODERN_VS_HANDSHAKE = {"2026-07-28 server/discover": "ping", "2026-07-28 tools/list": "tools/list"}
+# Body file -> extra headers for wrk (filled in main()).
+BODY_HEADERS = {}
+
+
+def servers_for(workload):
+    return WORKLOAD_SERVERS.get(workload, SERVERS)
 MCP_HEADERS = {
     "Content-Type": "application/json",
     "Accept": "application/json, text/event-stream",
@@ -237,10 +265,11 @@ def reset_peak_rss(pids):
 
 # --- HTTP -----------------------------------------------------------------------
 
-def post_mcp(port, body_bytes):
+def post_mcp(port, body_bytes, workload=None):
     conn = http.client.HTTPConnection(LOCAL_HOST, port, timeout=10)
     try:
-        conn.request("POST", "/mcp", body=body_bytes, headers=MCP_HEADERS)
+        headers = dict(MCP_HEADERS, **WORKLOAD_HEADERS.get(workload, {}))
+        conn.request("POST", "/mcp", body=body_bytes, headers=headers)
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:
@@ -460,7 +489,8 @@ def parse_wrk(out):
 def run_wrk(args, port, body_file, seconds, cpus):
     argv = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency",
             "-s", os.path.join(HERE, "post.lua"), f"http://{LOCAL_HOST}:{port}/mcp"]
-    env = dict(os.environ, BENCH_BODY_FILE=body_file)
+    env = dict(os.environ, BENCH_BODY_FILE=body_file,
+               BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in BODY_HEADERS.get(body_file, {}).items()))
     out = subprocess.run(pinned(argv, cpus), env=env, capture_output=True, text=True, timeout=seconds + 60)
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr}")
@@ -834,15 +864,23 @@ def summarize(throughput):
                 "cpu_busy_median": statistics.median(r["server_cpu_busy"] for r in use),
             }
         sigma = summary[workload]["sigma-agent"]["rps_median"]
-        summary[workload]["ratios"] = {
+        sigma_cpu = summary[workload]["sigma-agent"]["cpu_us_per_request_median"]
+        ratios = {
             "sigma_over_nginx": sigma / summary[workload]["nginx"]["rps_median"],
-            "sigma_over_sdk": sigma / summary[workload]["sdk"]["rps_median"],
             # CPU efficiency: how many times less CPU per request than the peer.
-            "cpu_per_request_nginx_over_sigma": summary[workload]["nginx"]["cpu_us_per_request_median"]
-            / summary[workload]["sigma-agent"]["cpu_us_per_request_median"],
-            "cpu_per_request_sdk_over_sigma": summary[workload]["sdk"]["cpu_us_per_request_median"]
-            / summary[workload]["sigma-agent"]["cpu_us_per_request_median"],
+            "cpu_per_request_nginx_over_sigma": summary[workload]["nginx"]["cpu_us_per_request_median"] / sigma_cpu,
         }
+        if "sdk" in summary[workload]:
+            ratios["sigma_over_sdk"] = sigma / summary[workload]["sdk"]["rps_median"]
+            ratios["cpu_per_request_sdk_over_sigma"] = summary[workload]["sdk"]["cpu_us_per_request_median"] / sigma_cpu
+        summary[workload]["ratios"] = ratios
+    # The stateless path against the handshake path, sigma-agent only.
+    for modern, handshake in MODERN_VS_HANDSHAKE.items():
+        if modern in summary and handshake in summary:
+            m, h = summary[modern]["sigma-agent"], summary[handshake]["sigma-agent"]
+            summary[modern]["ratios"]["rps_over_handshake"] = m["rps_median"] / h["rps_median"]
+            summary[modern]["ratios"]["cpu_per_request_over_handshake"] = (
+                m["cpu_us_per_request_median"] / h["cpu_us_per_request_median"])
     return summary
 
 
@@ -887,7 +925,7 @@ def render_markdown(results):
     lines.append("| workload | server | req/s | p50 | p99 | peak RSS | server CPU/req | server CPU busy | reply bytes |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for workload, per in summary.items():
-        for server in SERVERS:
+        for server in servers_for(workload):
             s = per[server]
             err = f" ({s['rounds_with_errors']} rounds with errors)" if s["rounds_with_errors"] else ""
             lines.append(f"| {workload} | {server} | {s['rps_median']:.0f}{err} | {fmt_us(s['p50_us_median'])} | "
@@ -910,8 +948,18 @@ def render_markdown(results):
     lines.append("|---|---:|---:|---:|---:|")
     for workload, per in summary.items():
         r = per["ratios"]
-        lines.append(f"| {workload} | {r['sigma_over_nginx']:.2f} | {r['sigma_over_sdk']:.1f} | "
-                     f"{r['cpu_per_request_nginx_over_sigma']:.2f} | {r['cpu_per_request_sdk_over_sigma']:.1f} |")
+        sdk = f"{r['sigma_over_sdk']:.1f}" if "sigma_over_sdk" in r else "–"
+        sdk_cpu = f"{r['cpu_per_request_sdk_over_sigma']:.1f}" if "cpu_per_request_sdk_over_sigma" in r else "–"
+        lines.append(f"| {workload} | {r['sigma_over_nginx']:.2f} | {sdk} | "
+                     f"{r['cpu_per_request_nginx_over_sigma']:.2f} | {sdk_cpu} |")
+    lines.append("")
+    lines.append("| stateless (2026-07-28) vs handshake-era workload, sigma-agent | req/s ratio | CPU per request ratio |")
+    lines.append("|---|---:|---:|")
+    for modern, handshake in MODERN_VS_HANDSHAKE.items():
+        r = summary.get(modern, {}).get("ratios", {})
+        if "rps_over_handshake" in r:
+            lines.append(f"| {modern} / {handshake} | {r['rps_over_handshake']:.3f} | "
+                         f"{r['cpu_per_request_over_handshake']:.3f} |")
     idle, conns, start, size = (results["sigma_only"][k] for k in ("idle", "connections", "startup", "binary"))
     lines.append("")
     lines.append("| sigma-agent alone | value |")
@@ -1058,13 +1106,14 @@ def run(args):
         with open(path, "w") as f:
             json.dump(request, f, separators=(",", ":"))
         body_files[workload] = path
+        BODY_HEADERS[path] = WORKLOAD_HEADERS.get(workload, {})
 
     # 1. sigma-agent first: its replies size nginx's bodies and name the SDK's tool text.
     sigma_port = free_port()
     sigma = start_sigma(args, sigma_port, cpus=cpus_server)
     replies = {}
     for workload, _ in WORKLOADS:
-        status, body = post_mcp(sigma_port, open(body_files[workload], "rb").read())
+        status, body = post_mcp(sigma_port, open(body_files[workload], "rb").read(), workload)
         check_reply("sigma-agent", workload, status, body)
         replies[workload] = body.decode()
     tools_file = os.path.join(args.out, "tools_list_reply.json")
@@ -1090,9 +1139,9 @@ def run(args):
     reply_bytes = {}
     for workload, _ in WORKLOADS:
         reply_bytes[workload] = {}
-        for server in SERVERS:
+        for server in servers_for(workload):
             port, _ = endpoints[server](workload)
-            status, body = post_mcp(port, open(body_files[workload], "rb").read())
+            status, body = post_mcp(port, open(body_files[workload], "rb").read(), workload)
             check_reply(server, workload, status, body)
             reply_bytes[workload][server] = len(body)
         if reply_bytes[workload]["nginx"] != len(replies[workload].encode()):
@@ -1103,7 +1152,7 @@ def run(args):
     # so that the JIT of the SDK peer is as warm for the first workload as for
     # the last (its throughput otherwise climbs from round to round).
     for workload, _ in WORKLOADS:
-        for server in SERVERS:
+        for server in servers_for(workload):
             port, _ = endpoints[server](workload)
             run_wrk(args, port, body_files[workload], args.warmup_s, cpus_client)
 
@@ -1111,10 +1160,11 @@ def run(args):
     # in an order rotated by the round so no server always goes first.
     raw_dir = os.path.join(args.out, "wrk")
     os.makedirs(raw_dir, exist_ok=True)
-    throughput = {w: {s: [] for s in SERVERS} for w, _ in WORKLOADS}
+    throughput = {w: {s: [] for s in servers_for(w)} for w, _ in WORKLOADS}
     for workload, _ in WORKLOADS:
+        servers = servers_for(workload)
         for rnd in range(args.rounds):
-            order = SERVERS[rnd % len(SERVERS):] + SERVERS[:rnd % len(SERVERS)]
+            order = servers[rnd % len(servers):] + servers[:rnd % len(servers)]
             for server in order:
                 port, pids = endpoints[server](workload)
                 raw_path = os.path.join(raw_dir, f"{re.sub(r'[^a-z0-9]+', '_', workload)}-{server}-{rnd + 1}.txt")

@@ -17,3 +17,14 @@ wrk.body = body
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2025-11-25"
+
+-- BENCH_HEADERS: "Name: value" lines that add to or replace the headers
+-- above (the stateless-era workloads send MCP-Protocol-Version 2026-07-28
+-- and Mcp-Method).
+local extra = os.getenv("BENCH_HEADERS") or ""
+for line in extra:gmatch("[^\n]+") do
+  local name, value = line:match("^([^:]+):%s*(.*)$")
+  if name then
+    wrk.headers[name] = value
+  end
+end

@@ -136,6 +136,29 @@ TEST_CASE("on a loopback bind a Host that is not loopback is 403") {
   CHECK(with_host("127.0.0.1").status == 200);
 }
 
+TEST_CASE("an absolute-form target is routed on its path and its authority is checked like Host") {
+  Daemon d({});
+  REQUIRE(d.started());
+  std::string body = kPing;
+  const std::string port = std::to_string(d.mcp_port());
+  auto request = [&](const std::string& target, const std::string& host) {
+    return http_request(d.mcp_port(), "POST " + target + " HTTP/1.1\r\nHost: " + host +
+                                          "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                                          std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  // RFC 9112 §3.2.2: accepted, routed on the path, the Host field ignored.
+  CHECK(request("http://127.0.0.1:" + port + "/mcp", "127.0.0.1").status == 200);
+  CHECK(request("HTTP://localhost:" + port + "/mcp?x=1", "localhost").status == 200);
+  CHECK(request("http://127.0.0.1:" + port + "/mcp", "evil.example").status == 200);
+  // The authority is what the rebinding check judges.
+  CHECK(request("http://evil.example:" + port + "/mcp", "127.0.0.1").status == 403);
+  CHECK(request("http://user@127.0.0.1:" + port + "/mcp", "127.0.0.1").status == 403);
+  CHECK(request("http://127.0.0.1:" + port + "/other", "127.0.0.1").status == 404);
+  CHECK(request("http://127.0.0.1:" + port, "127.0.0.1").status == 404);
+  CHECK(request("ftp://127.0.0.1:" + port + "/mcp", "127.0.0.1").status == 404);
+  CHECK(daemon_answers(d.mcp_port()));
+}
+
 TEST_CASE("SIGHUP re-reads the token file so tokens rotate without a restart") {
   std::string token_file = write_temp_file("token-rotate", "first-token\n", 0600);
   DaemonOptions o;

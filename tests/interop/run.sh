@@ -5,7 +5,9 @@
 #      server scenarios server-initialize, ping, tools-list, dns-rebinding-protection;
 #   2. the official TypeScript SDK client (sdk-client.mjs): tools, results against
 #      their outputSchema, every response against the 2025-11-25 JSON Schema;
-#      plus Origin / Host refusals with curl;
+#      plus Origin / Host refusals with curl; the stateless revision 2026-07-28
+#      (modern-client.mjs) over HTTP and stdio, every response against the
+#      2026-07-28 JSON Schema;
 #   3. the bearer-token contract with a token file;
 #   4. `promtool check metrics` on the metrics listener, and counters that
 #      reflect the traffic above;
@@ -166,6 +168,22 @@ run_sdk() {
   fi
 }
 
+# run_modern NAME ARGS...: counts each PASS/FAIL line of modern-client.mjs.
+run_modern() {
+  local name=$1 out="$work/modern-$1.txt" rc=0
+  shift
+  "$node22" "$here/modern-client.mjs" "$@" >"$out" 2>&1 || rc=$?
+  grep -E '^(PASS|FAIL) ' "$out" || true
+  local p f
+  p=$(grep -c '^PASS ' "$out" || true)
+  f=$(grep -c '^FAIL ' "$out" || true)
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    fail "modern-client.mjs $name exited $rc" "$(tail -n 20 "$out" | tr '\n' ' ')"
+  fi
+}
+
 # --- 1. conformance suite -----------------------------------------------------
 metrics_port=$(free_port)
 mcp_port_wanted=$(free_port)
@@ -215,6 +233,10 @@ done
 echo "== sdk client: tools"
 run_sdk tools "$url"
 
+echo "== 2026-07-28: HTTP and stdio"
+run_modern http http "$url"
+run_modern stdio stdio "$bin" --config=/dev/null "${scan_args[@]}"
+
 echo "== origin and host checks"
 expect_status 403 "Origin http://evil.example.com is refused with 403" -H 'Origin: http://evil.example.com' "$url"
 expect_status 403 "Host evil.example.com on a loopback bind is refused with 403" -H 'Host: evil.example.com' "$url"
@@ -254,6 +276,7 @@ if start_daemon token --mcp-bind "127.0.0.1:$mcp_port_wanted" --metrics-port "$m
   token_pid=$daemon_pid
   url="http://127.0.0.1:$mcp_port/mcp"
   run_sdk auth "$url" "$token"
+  run_modern token http "$url" "$token"
   if grep -q "$token" "$work/token.log" "$work/token.out"; then
     fail "the token never appears in the daemon's output"
   else

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <string>
 #include <thread>
@@ -47,6 +48,7 @@ struct Held {
   std::atomic<int> count{0};
   Respond respond;  // loop thread only
   std::shared_ptr<const std::atomic<bool>> connection_gone;  // set before count
+  std::function<bool(std::string_view, bool)> stream_write;  // set before count
 };
 
 // Echoes "METHOD TARGET BODY". Target "/slow" answers after 100 ms (from a
@@ -63,6 +65,7 @@ RequestHandler echo_handler(net::EventLoop& loop, Held& held) {
     if (request.target == "/held") {
       held.respond = std::move(respond);
       held.connection_gone = request.connection_gone;
+      held.stream_write = std::move(request.stream_write);
       held.count++;
       return;
     }
@@ -141,6 +144,22 @@ class TestServer {
   }
 
   int held_count() const { return held_.count; }
+
+  // Once a "/held" request is held: starts a streamed response to it.
+  void begin_held_stream() {
+    held_connection_gone();
+    on_loop([&](Server&) {
+      Response head;
+      head.stream = true;
+      head.content_type = "text/event-stream";
+      held_.respond(std::move(head));
+      return 0;
+    });
+  }
+  // Writes a piece of the held request's streamed body on the loop thread.
+  bool write_held(std::string bytes, bool last) {
+    return on_loop([&](Server&) { return held_.stream_write(bytes, last); });
+  }
   // The held request's connection_gone flag, once it has been held.
   std::shared_ptr<const std::atomic<bool>> held_connection_gone() {
     int64_t deadline = monotonic_ms() + 5000;
@@ -598,6 +617,59 @@ TEST_CASE("a request's connection_gone flag turns true when its client goes away
   check_still_serving(server);
 }
 
+TEST_CASE("a streamed response sends its head at once, each piece as written, and closes after the last") {
+  TestServer server;
+  Client c(server.port());
+  c.send(get("/held"));
+  // Before the stream begins nothing may be written through it.
+  server.held_connection_gone();
+  CHECK_FALSE(server.write_held("early", false));
+  server.begin_held_stream();
+  Client::Reply head = c.read_response();
+  CHECK(head.status == 200);
+  CHECK(head.has("Content-Type: text/event-stream\r\n"));
+  CHECK(head.has("Connection: close\r\n"));
+  CHECK_FALSE(head.has("Content-Length"));
+  CHECK(server.write_held("event: message\ndata: {}\n\n", false));
+  char buffer[64] = {};
+  ssize_t n = ::recv(c.fd(), buffer, sizeof(buffer), 0);
+  CHECK(std::string(buffer, n > 0 ? static_cast<size_t>(n) : 0) == "event: message\ndata: {}\n\n");
+  CHECK(server.write_held("last\n\n", true));
+  n = ::recv(c.fd(), buffer, sizeof(buffer), 0);
+  CHECK(std::string(buffer, n > 0 ? static_cast<size_t>(n) : 0) == "last\n\n");
+  CHECK(c.closed_by_server());
+  // The stream is over: later pieces write nothing.
+  CHECK_FALSE(server.write_held("after", false));
+  check_still_serving(server);
+}
+
+TEST_CASE("a client that disconnects mid-stream marks the request gone and nothing more is written") {
+  TestServer server;
+  std::shared_ptr<const std::atomic<bool>> gone;
+  {
+    Client c(server.port());
+    c.send(get("/held"));
+    gone = server.held_connection_gone();
+    server.begin_held_stream();
+    CHECK(c.read_response().status == 200);
+    CHECK(server.write_held("one\n\n", false));
+    CHECK_FALSE(gone->load());
+  }  // the client closes mid-stream
+  int64_t deadline = monotonic_ms() + 3000;
+  while (!gone->load() && monotonic_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  REQUIRE(gone->load());
+  CHECK_FALSE(server.write_held("two\n\n", false));
+  CHECK_FALSE(server.write_held("end\n\n", true));
+  deadline = monotonic_ms() + 3000;
+  while (server.connection_count() != 0 && monotonic_ms() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(server.connection_count() == 0);
+  check_still_serving(server);
+}
+
 TEST_CASE("a half-closed client still gets its answer") {
   TestServer server;
   Client c(server.port());
@@ -867,6 +939,39 @@ TEST_CASE("out of file descriptors, new clients get 503 and service resumes when
   kill(child, SIGKILL);
   int wstatus = 0;
   waitpid(child, &wstatus, 0);
+}
+
+TEST_CASE("path and authority of every request-target form") {
+  struct Row {
+    const char* target;
+    const char* path;
+    const char* authority;  // nullptr: not absolute-form
+  };
+  const Row rows[] = {
+      {"/mcp", "/mcp", nullptr},
+      {"/mcp?x=1", "/mcp", nullptr},
+      {"*", "*", nullptr},
+      {"http://127.0.0.1:9103/mcp", "/mcp", "127.0.0.1:9103"},
+      {"HTTPS://Host/mcp?q=/x", "/mcp", "Host"},
+      {"http://[::1]:9103/a/b", "/a/b", "[::1]:9103"},
+      {"http://127.0.0.1:9103", "/", "127.0.0.1:9103"},
+      {"http://127.0.0.1:9103?x", "/", "127.0.0.1:9103"},
+      {"http:///mcp", "/mcp", ""},
+      {"ftp://127.0.0.1/mcp", "", nullptr},
+      {"urn:x", "", nullptr},
+  };
+  for (const Row& row : rows) {
+    CAPTURE(std::string(row.target));
+    Request request;
+    request.target = row.target;
+    CHECK(request.path() == row.path);
+    if (row.authority == nullptr) {
+      CHECK_FALSE(request.absolute_authority().has_value());
+    } else {
+      REQUIRE(request.absolute_authority().has_value());
+      CHECK(*request.absolute_authority() == row.authority);
+    }
+  }
 }
 
 }  // namespace

@@ -485,10 +485,36 @@ TEST_CASE("duplicate keys are rejected in small and large objects") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error.offset == offsets[25]);
   }
-  SUBCASE("duplicates within the first members are found as they arrive") {
-    ParseResult r = parse("{\"b\":1,\"a\":2,\"b\":[}");
+  SUBCASE("a duplicate in otherwise valid JSON names its key") {
+    ParseResult r = parse("{\"b\":1,\"a\":2,\"b\":[]}");
     REQUIRE_FALSE(r.ok());
     CHECK(r.error.offset == 13);
+    REQUIRE(r.error.duplicate_key.has_value());
+    CHECK(*r.error.duplicate_key == "b");
+    r = parse("{\"x\":{\"\\u00e9\":1,\"\xC3\xA9\":2}}");  // the escape and the raw UTF-8 are one key
+    REQUIRE(r.error.duplicate_key.has_value());
+    CHECK(*r.error.duplicate_key == "\xC3\xA9");
+    std::vector<size_t> offsets;
+    r = parse(object_with_keys(500, 3, 400, &offsets));
+    REQUIRE(r.error.duplicate_key.has_value());
+    CHECK(*r.error.duplicate_key == "k3");
+  }
+  SUBCASE("a duplicate among the first members of a large object is reported once, at its key") {
+    std::vector<size_t> offsets;
+    ParseResult r = parse(object_with_keys(40, 1, 8, &offsets));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error.offset == offsets[8]);
+    REQUIRE(r.error.duplicate_key.has_value());
+    CHECK(*r.error.duplicate_key == "k1");
+  }
+  SUBCASE("malformed JSON after a duplicate is a syntax error, not a duplicate") {
+    ParseResult r = parse("{\"b\":1,\"a\":2,\"b\":[}");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error.offset == 18);
+    CHECK_FALSE(r.error.duplicate_key.has_value());
+    r = parse("{\"a\":1,\"a\":2");
+    CHECK_FALSE(r.error.duplicate_key.has_value());
+    CHECK_FALSE(parse("{\"a\":1} x").error.duplicate_key.has_value());
   }
   SUBCASE("same key in sibling objects is fine") {
     CHECK(parse("[{\"a\":1},{\"a\":2}]").ok());

@@ -58,6 +58,13 @@ class FakeTool final : public Tool {
     saw_cancelled = context.cancelled->load();
     last_deadline_ms = context.deadline_ms;
     last_stop = context.should_stop();
+    for (double step : progress_steps) {
+      context.report_progress(step, 3, "step");
+    }
+    if (gone_during_call) {
+      gone_during_call->store(true);
+    }
+    kept_sink = context.progress_sink;
     if (mode == Mode::kThrow) {
       throw std::runtime_error("boom");
     }
@@ -68,6 +75,9 @@ class FakeTool final : public Tool {
   }
 
   Mode mode = Mode::kSucceed;
+  std::vector<double> progress_steps;  // reported in this order by call()
+  std::shared_ptr<std::atomic<bool>> gone_during_call;  // set by call() when given
+  std::function<void(double, double, std::string_view)> kept_sink;  // the last call's progress sink
   int calls = 0;
   Value last_arguments;
   bool saw_cancelled = false;
@@ -493,7 +503,7 @@ TEST_CASE("a known notification method sent as a request is method not found") {
   CHECK(code_of(response) == -32601);
 }
 
-TEST_CASE("unknown methods are method not found with HTTP 200") {
+TEST_CASE("unknown methods in the handshake era are method not found with HTTP 200") {
   const char* methods[] = {"resources/list", "prompts/get", "server/discover", "logging/setLevel", "", "PING"};
   for (const char* method : methods) {
     CAPTURE(std::string(method));
@@ -502,7 +512,8 @@ TEST_CASE("unknown methods are method not found with HTTP 200") {
     CHECK(reply.disposition == Disposition::kResponse);
     CHECK(reply.body == R"({"jsonrpc":"2.0","id":"m","error":{"code":-32601,"message":"Method not found"}})");
     REQUIRE(f.observed.size() == 1);
-    CHECK(f.observed[0] == Observed{"unknown", "error"});
+    // server/discover is served, in the stateless era only; its label is bounded either way.
+    CHECK(f.observed[0] == Observed{std::string(method) == "server/discover" ? "server/discover" : "unknown", "error"});
   }
 }
 
@@ -536,12 +547,48 @@ TEST_CASE("a body that is not JSON is a parse error with HTTP 400") {
       CHECK(code_of(response) == -32700);
       CHECK(response.find("id") == nullptr);
     }
-    SUBCASE("unsupported header: id null") {
+    SUBCASE("2026-07-28: id omitted") {
       Fixture f;
       Value response = f.send_json(body, std::string("2026-07-28"));
       CHECK(code_of(response) == -32700);
+      CHECK(response.find("id") == nullptr);
+    }
+    SUBCASE("unsupported header: id null") {
+      Fixture f;
+      Value response = f.send_json(body, std::string("2099-01-01"));
+      CHECK(code_of(response) == -32700);
       CHECK(response.find("id")->is_null());
     }
+  }
+}
+
+TEST_CASE("a duplicated object key is an invalid request naming the key, not a parse error") {
+  const char* bodies[] = {
+      R"({"jsonrpc":"2.0","id":1,"method":"ping","id":2})",
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"query_metrics","name":"allocate_ports"}})",
+  };
+  const char* keys[] = {"id", "name"};
+  for (size_t i = 0; i < 2; ++i) {
+    CAPTURE(std::string(bodies[i]));
+    Fixture f;
+    Reply reply = f.send(bodies[i]);
+    CHECK(reply.disposition == Disposition::kBadRequest);
+    Value response = parse_or_die(reply.body);
+    CHECK(code_of(response) == -32600);
+    CHECK(message_of(response).find(std::string("duplicate object key \"") + keys[i] + "\"") != std::string::npos);
+    CHECK(response.find("id")->is_null());
+    CHECK(f.tool->calls == 0);
+  }
+  SUBCASE("a key that is not printable ASCII is echoed safely") {
+    Fixture f;
+    Value response = f.send_json("{\"\xC3\xA9\":1,\"\xC3\xA9\":2}", std::string("2025-11-25"));
+    CHECK(code_of(response) == -32600);
+    CHECK(message_of(response).find("\"??\"") != std::string::npos);
+    CHECK(response.find("id") == nullptr);
+  }
+  SUBCASE("broken JSON after a duplicate is still a parse error") {
+    Fixture f;
+    CHECK(code_of(f.send_json(R"({"id":1,"id":2,)")) == -32700);
   }
 }
 
@@ -581,7 +628,7 @@ TEST_CASE("a body ending exactly at a guard page is handled without reading past
 // --- protocol version header -------------------------------------------------
 
 TEST_CASE("an unsupported protocol version header is a 400 with -32022 and the supported list") {
-  const char* values[] = {"2026-07-28", "garbage", "", "2025-06-18 ", "2025-03-26,2025-06-18"};
+  const char* values[] = {"2099-01-01", "garbage", "", "2025-06-18 ", "2025-03-26,2025-06-18"};
   for (const char* value : values) {
     CAPTURE(std::string(value));
     Fixture f;
@@ -592,14 +639,15 @@ TEST_CASE("an unsupported protocol version header is a 400 with -32022 and the s
     CHECK(code_of(response) == -32022);
     const Value* data = error_of(response).find("data");
     REQUIRE(data != nullptr);
-    CHECK(json::write(*data->find("supported")) == R"(["2024-11-05","2025-03-26","2025-06-18","2025-11-25"])");
+    CHECK(json::write(*data->find("supported")) ==
+          R"(["2026-07-28","2025-11-25","2025-06-18","2025-03-26","2024-11-05"])");
     CHECK(*data->find("requested") == Value(value));
   }
 }
 
 TEST_CASE("an unsupported header on a notification or batch is still a 400") {
   Fixture f;
-  Reply reply = f.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", std::string("2026-07-28"));
+  Reply reply = f.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", std::string("2099-01-01"));
   CHECK(reply.disposition == Disposition::kBadRequest);
   Value response = parse_or_die(reply.body);
   CHECK(code_of(response) == -32022);
@@ -1143,6 +1191,383 @@ TEST_CASE("a dispatcher without an observer still answers") {
   dispatcher.handle(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", RequestContext{}, [&](Reply r) { reply = r; });
   CHECK(reply.disposition == Disposition::kResponse);
   CHECK(reply.body == R"({"jsonrpc":"2.0","id":1,"result":{}})");
+}
+
+// --- the stateless era (2026-07-28) -------------------------------------------
+
+const std::string kModernMeta =
+    R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}})";
+
+std::string modern_body(const std::string& method, const std::string& extra_params = "", const std::string& id = "1",
+                        const std::string& meta = kModernMeta) {
+  std::string params = "{" + meta + (extra_params.empty() ? "" : "," + extra_params) + "}";
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":)" + params + "}";
+}
+
+// The headers a conforming 2026-07-28 HTTP client sends with `body`.
+struct ModernHeaders {
+  std::optional<std::string> version = std::string("2026-07-28");
+  std::optional<std::string> method;
+  std::optional<std::string> name;
+};
+
+Reply send_modern(Fixture& f, const std::string& body, const ModernHeaders& headers,
+                  Transport transport = Transport::kHttp) {
+  RequestContext context;
+  context.transport = transport;
+  if (transport == Transport::kHttp) {
+    context.protocol_version_header = headers.version;
+    context.method_header = headers.method;
+    context.name_header = headers.name;
+  }
+  int calls = 0;
+  Reply reply{Disposition::kAccepted, "unset"};
+  f.dispatcher->handle(body, context, [&](Reply r) {
+    ++calls;
+    reply = std::move(r);
+  });
+  REQUIRE(calls == 1);
+  check_reply_shape(reply);
+  return reply;
+}
+
+ModernHeaders for_method(const std::string& method, std::optional<std::string> name = std::nullopt) {
+  ModernHeaders headers;
+  headers.method = method;
+  headers.name = std::move(name);
+  return headers;
+}
+
+// resultType "complete" and the serverInfo _meta (2026-07-28 basic/index.mdx).
+void check_stateless_result(const Value& result) {
+  REQUIRE(result.find("resultType") != nullptr);
+  CHECK(*result.find("resultType") == Value("complete"));
+  const Value* meta = result.find("_meta");
+  REQUIRE(meta != nullptr);
+  const Value* server = meta->find("io.modelcontextprotocol/serverInfo");
+  REQUIRE(server != nullptr);
+  CHECK(*server->find("name") == Value("sigma-agent"));
+  CHECK(*server->find("version") == Value("1.2.3"));
+  CHECK(*server->find("title") == Value("Sigma agent"));
+  CHECK(*server->find("description") == Value("Node operations"));
+}
+
+TEST_CASE("server/discover answers versions, capabilities, caching hints and instructions") {
+  for (Transport transport : {Transport::kHttp, Transport::kStdio}) {
+    CAPTURE(static_cast<int>(transport));
+    Fixture f;
+    Reply reply = send_modern(f, modern_body("server/discover"), for_method("server/discover"), transport);
+    CHECK(reply.disposition == Disposition::kResponse);
+    Value result_response = parse_or_die(reply.body);
+  const Value& result = result_of(result_response);
+    CHECK(json::write(*result.find("supportedVersions")) == R"(["2026-07-28"])");
+    CHECK(json::write(*result.find("capabilities")) == R"({"tools":{}})");
+    CHECK(*result.find("ttlMs") == Value(3600000));
+    CHECK(*result.find("cacheScope") == Value("public"));
+    CHECK(*result.find("instructions") == Value("Use query_metrics first."));
+    check_stateless_result(result);
+    CHECK(keys_of(result) == std::set<std::string>{"supportedVersions", "capabilities", "ttlMs", "cacheScope",
+                                                   "instructions", "resultType", "_meta"});
+    REQUIRE(f.observed.size() == 1);
+    CHECK(f.observed[0] == Observed{"server/discover", "ok"});
+  }
+}
+
+TEST_CASE("stateless tools/list carries the 2026-07-28 tool shape and caching hints") {
+  Fixture f;
+  Reply reply = send_modern(f, modern_body("tools/list"), for_method("tools/list"));
+  CHECK(reply.disposition == Disposition::kResponse);
+  Value result_response = parse_or_die(reply.body);
+  const Value& result = result_of(result_response);
+  check_stateless_result(result);
+  CHECK(*result.find("ttlMs") == Value(3600000));
+  CHECK(*result.find("cacheScope") == Value("public"));
+  CHECK(result.find("nextCursor") == nullptr);
+  const Value& tool = result.find("tools")->as_array()[0];
+  CHECK(keys_of(tool) ==
+        std::set<std::string>{"name", "title", "description", "inputSchema", "outputSchema", "annotations"});
+  // The same request twice gives the same bytes: nothing carried between requests.
+  CHECK(send_modern(f, modern_body("tools/list"), for_method("tools/list")).body == reply.body);
+}
+
+TEST_CASE("handshake-era tools/list carries no stateless fields") {
+  Fixture f;
+  for (const char* version : kRevisionNames) {
+    CAPTURE(std::string(version));
+    Value result_response = f.send_json(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})", std::string(version));
+  const Value& result = result_of(result_response);
+    CHECK(result.find("resultType") == nullptr);
+    CHECK(result.find("_meta") == nullptr);
+    CHECK(result.find("ttlMs") == nullptr);
+  }
+}
+
+TEST_CASE("stateless tools/call results carry resultType and serverInfo, and any structured value") {
+  Fixture f;
+  Reply reply = send_modern(f, modern_body("tools/call", R"("name":"allocate_ports","arguments":{"count":2})"),
+                            for_method("tools/call", std::string("allocate_ports")));
+  CHECK(reply.disposition == Disposition::kResponse);
+  Value result_response = parse_or_die(reply.body);
+  const Value& result = result_of(result_response);
+  check_stateless_result(result);
+  CHECK(json::write(*result.find("structuredContent")) == R"({"ports":[40000,40001]})");
+  // The _meta the request carried does not reach the tool's arguments.
+  CHECK(json::write(f.tool->last_arguments) == R"({"count":2})");
+
+  SUBCASE("a tool failure") {
+    f.tool->mode = FakeTool::Mode::kFail;
+    Value failed_response = parse_or_die(
+        send_modern(f, modern_body("tools/call", R"("name":"allocate_ports","arguments":{"count":2})"),
+                    for_method("tools/call", std::string("allocate_ports")))
+            .body);
+    const Value& failed = result_of(failed_response);
+    CHECK(*failed.find("isError") == Value(true));
+    check_stateless_result(failed);
+  }
+  SUBCASE("invalid arguments are a tool error") {
+    Value failed_response = parse_or_die(
+        send_modern(f, modern_body("tools/call", R"("name":"allocate_ports","arguments":{"count":0})"),
+                    for_method("tools/call", std::string("allocate_ports")))
+            .body);
+    const Value& failed = result_of(failed_response);
+    CHECK(*failed.find("isError") == Value(true));
+    check_stateless_result(failed);
+  }
+  SUBCASE("an unknown tool is -32602 with HTTP 200") {
+    Reply unknown = send_modern(f, modern_body("tools/call", R"("name":"nope")"),
+                                for_method("tools/call", std::string("nope")));
+    CHECK(unknown.disposition == Disposition::kResponse);
+    CHECK(code_of(parse_or_die(unknown.body)) == -32602);
+  }
+}
+
+TEST_CASE("each stateless validation error has its code and its HTTP disposition") {
+  const std::string other_meta =
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01","io.modelcontextprotocol/clientCapabilities":{}})";
+  const std::string legacy_meta =
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2025-11-25","io.modelcontextprotocol/clientCapabilities":{}})";
+  struct Row {
+    const char* name;
+    std::string body;
+    ModernHeaders headers;
+    int code;
+    Disposition disposition;
+  };
+  ModernHeaders list_headers = for_method("tools/list");
+  ModernHeaders no_version = list_headers;
+  no_version.version = std::nullopt;
+  ModernHeaders other_version = list_headers;
+  other_version.version = std::string("2099-01-01");
+  ModernHeaders legacy_version = list_headers;
+  legacy_version.version = std::string("2025-11-25");
+  const Row rows[] = {
+      {"header names 2026-07-28, body has no params", R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})",
+       list_headers, -32602, Disposition::kBadRequest},
+      {"no clientCapabilities",
+       R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})",
+       list_headers, -32602, Disposition::kBadRequest},
+      {"no MCP-Protocol-Version header", modern_body("tools/list"), no_version, -32020, Disposition::kBadRequest},
+      {"header and _meta differ", modern_body("tools/list"), other_version, -32020, Disposition::kBadRequest},
+      {"handshake header with a stateless body", modern_body("tools/list"), legacy_version, -32020,
+       Disposition::kBadRequest},
+      {"no Mcp-Method", modern_body("tools/list"), ModernHeaders{}, -32020, Disposition::kBadRequest},
+      {"Mcp-Method differs", modern_body("tools/list"), for_method("server/discover"), -32020,
+       Disposition::kBadRequest},
+      {"no Mcp-Name on tools/call", modern_body("tools/call", R"("name":"query_metrics")"), for_method("tools/call"),
+       -32020, Disposition::kBadRequest},
+      {"Mcp-Name differs", modern_body("tools/call", R"("name":"query_metrics")"),
+       for_method("tools/call", std::string("allocate_ports")), -32020, Disposition::kBadRequest},
+      {"version not served", modern_body("tools/list", "", "1", other_meta), other_version, -32022,
+       Disposition::kBadRequest},
+      {"handshake version in _meta", modern_body("tools/list", "", "1", legacy_meta), legacy_version, -32022,
+       Disposition::kBadRequest},
+      {"ping is gone in 2026-07-28", modern_body("ping"), for_method("ping"), -32601, Disposition::kNotFound},
+      {"an unknown method", modern_body("prompts/list"), for_method("prompts/list"), -32601, Disposition::kNotFound},
+      {"a cursor never issued", modern_body("tools/list", R"("cursor":"abc")"), list_headers, -32602,
+       Disposition::kResponse},
+  };
+  for (const Row& row : rows) {
+    SUBCASE(row.name) {
+      Fixture f;
+      Reply reply = send_modern(f, row.body, row.headers);
+      CHECK(reply.disposition == row.disposition);
+      Value response = parse_or_die(reply.body);
+      CHECK(code_of(response) == row.code);
+      CHECK(*response.find("id") == Value(1));
+      REQUIRE(f.observed.size() == 1);
+      CHECK(f.observed[0].outcome == "error");
+    }
+  }
+}
+
+TEST_CASE("-32022 names the requested version and every served version, newest first") {
+  Fixture f;
+  const std::string meta =
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01","io.modelcontextprotocol/clientCapabilities":{}})";
+  // stdio: no headers, so the probe of an unknown version reaches the version check.
+  Reply reply = send_modern(f, modern_body("server/discover", "", "9", meta), ModernHeaders{}, Transport::kStdio);
+  Value response = parse_or_die(reply.body);
+  CHECK(code_of(response) == -32022);
+  const Value* data = error_of(response).find("data");
+  REQUIRE(data != nullptr);
+  CHECK(*data->find("requested") == Value("2099-01-01"));
+  CHECK(json::write(*data->find("supported")) ==
+        R"(["2026-07-28","2025-11-25","2025-06-18","2025-03-26","2024-11-05"])");
+}
+
+TEST_CASE("on stdio a stateless message needs no headers and leaves the handshake state alone") {
+  Fixture f;
+  send_with(*f.dispatcher, initialize_body("\"2024-11-05\""), Transport::kStdio);
+  Reply modern = send_modern(f, modern_body("tools/list"), ModernHeaders{}, Transport::kStdio);
+  Value modern_response = parse_or_die(modern.body);
+  const Value& tool = result_of(modern_response).find("tools")->as_array()[0];
+  CHECK(tool.find("title") != nullptr);  // 2026-07-28 shape, not 2024-11-05
+  // The next handshake-era message is still served at 2024-11-05.
+  Reply legacy = send_with(*f.dispatcher, R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})", Transport::kStdio);
+  CHECK(result_of(parse_or_die(legacy.body)).find("tools")->as_array()[0].find("annotations") == nullptr);
+  // initialize asking for 2026-07-28 is answered with the newest handshake revision.
+  Value init = parse_or_die(send_with(*f.dispatcher, initialize_body("\"2026-07-28\""), Transport::kStdio).body);
+  CHECK(*result_of(init).find("protocolVersion") == Value("2025-11-25"));
+  CHECK(result_of(init).find("resultType") == nullptr);
+}
+
+TEST_CASE("stateless notifications are accepted without header or _meta checks, batches are refused") {
+  Fixture f;
+  Reply note = send_modern(f, R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}})",
+                           ModernHeaders{});
+  CHECK(note.disposition == Disposition::kAccepted);
+  Reply batch = send_modern(f, "[" + modern_body("tools/list") + "]", for_method("tools/list"));
+  CHECK(batch.disposition == Disposition::kBadRequest);
+  Value response = parse_or_die(batch.body);
+  CHECK(code_of(response) == -32600);
+  CHECK(response.find("id") == nullptr);
+}
+
+// --- progress and cancellation ------------------------------------------------
+
+struct Streamed {
+  int opened = 0;
+  std::vector<std::string> sent;
+};
+
+RequestContext streaming_context(Streamed& streamed, Transport transport = Transport::kStdio) {
+  RequestContext context;
+  context.transport = transport;
+  context.stream_open = [&streamed] { ++streamed.opened; };
+  context.stream_send = [&streamed](std::string message) { streamed.sent.push_back(std::move(message)); };
+  return context;
+}
+
+Reply handle_once(Fixture& f, const std::string& body, const RequestContext& context) {
+  int calls = 0;
+  Reply reply{Disposition::kAccepted, "unset"};
+  f.dispatcher->handle(body, context, [&](Reply r) {
+    ++calls;
+    reply = std::move(r);
+  });
+  REQUIRE(calls == 1);
+  check_reply_shape(reply);
+  return reply;
+}
+
+TEST_CASE("a tools/call with a progressToken opens the stream and sends increasing progress before the response") {
+  Fixture f;
+  f.tool->progress_steps = {1, 2, 2, 1.5, 3};  // the repeats and the step back are dropped
+  Streamed streamed;
+  const std::string body =
+      R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"allocate_ports","arguments":{"count":1},"_meta":{"progressToken":"tok"}}})";
+  Reply reply = handle_once(f, body, streaming_context(streamed));
+  CHECK(streamed.opened == 1);
+  REQUIRE(streamed.sent.size() == 3);
+  Value first = parse_or_die(streamed.sent[0]);
+  CHECK(*first.find("method") == Value("notifications/progress"));
+  CHECK(first.find("id") == nullptr);
+  CHECK(json::write(*first.find("params")) == R"({"progressToken":"tok","progress":1,"total":3,"message":"step"})");
+  CHECK(*parse_or_die(streamed.sent[2]).find("params")->find("progress") == Value(3));
+  CHECK(result_of(parse_or_die(reply.body)).find("isError") == nullptr);
+
+  SUBCASE("2024-11-05 progress has no message") {
+    Streamed old;
+    f.tool->progress_steps = {1};
+    RequestContext stdio;
+    stdio.transport = Transport::kStdio;
+    handle_once(f, initialize_body("\"2024-11-05\""), stdio);
+    handle_once(f, body, streaming_context(old));
+    REQUIRE(old.sent.size() == 1);
+    CHECK(parse_or_die(old.sent[0]).find("params")->find("message") == nullptr);
+  }
+  SUBCASE("an integer token is echoed as an integer; a malformed one asks for nothing") {
+    Streamed integer;
+    f.tool->progress_steps = {1};
+    handle_once(f, call_body(R"({"count":1},"_meta":{"progressToken":7})"), streaming_context(integer));
+    REQUIRE(integer.sent.size() == 1);
+    CHECK(*parse_or_die(integer.sent[0]).find("params")->find("progressToken") == Value(7));
+    Streamed none;
+    handle_once(f, call_body(R"({"count":1},"_meta":{"progressToken":{}})"), streaming_context(none));
+    CHECK(none.opened == 0);
+    CHECK(none.sent.empty());
+  }
+}
+
+TEST_CASE("without a progressToken, or without a stream, no progress is sent and the tool's reports are dropped") {
+  Fixture f;
+  f.tool->progress_steps = {1, 2};
+  Streamed streamed;
+  handle_once(f, call_body(R"({"count":1})"), streaming_context(streamed));
+  CHECK(streamed.opened == 0);
+  CHECK(streamed.sent.empty());
+  // A client that accepts only JSON: the transport offers no stream hooks.
+  Reply reply = handle_once(
+      f, call_body(R"({"count":1},"_meta":{"progressToken":"t"})"), RequestContext{});
+  CHECK(reply.disposition == Disposition::kResponse);
+  CHECK(result_of(parse_or_die(reply.body)).find("content") != nullptr);
+}
+
+TEST_CASE("no progress is sent once the response is on its way") {
+  DeferredExecutor executor;
+  Fixture f(&executor);
+  Streamed streamed;
+  f.tool->progress_steps = {1};
+  RequestContext context = streaming_context(streamed);
+  int calls = 0;
+  f.dispatcher->handle(call_body(R"({"count":1},"_meta":{"progressToken":"t"})"), context, [&](Reply) { ++calls; });
+  executor.run_all();
+  CHECK(calls == 1);
+  CHECK(streamed.sent.size() == 1);
+  // A tool (or a thread it left behind) reporting after the response: dropped.
+  REQUIRE(f.tool->kept_sink);
+  f.tool->kept_sink(2, 3, "late");
+  CHECK(streamed.sent.size() == 1);
+}
+
+TEST_CASE("a call whose client closed the stream is counted as cancelled, a deadline is not") {
+  SUBCASE("closed mid-call") {
+    Fixture f;
+    auto gone = std::make_shared<std::atomic<bool>>(false);
+    f.tool->gone_during_call = gone;
+    RequestContext context;
+    context.transport_gone = gone;
+    handle_once(f, call_body(R"({"count":1})"), context);
+    REQUIRE(f.observed.size() == 1);
+    CHECK(f.observed[0] == Observed{"tools/call", "cancelled"});
+  }
+  SUBCASE("notifications/cancelled") {
+    DeferredExecutor executor;
+    Fixture f(&executor);
+    int calls = 0;
+    f.dispatcher->handle(call_body(R"({"count":1})", "8"), RequestContext{}, [&](Reply) { ++calls; });
+    f.send(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":8}})");
+    executor.run_all();
+    CHECK(calls == 1);
+    CHECK(f.observed.back() == Observed{"tools/call", "cancelled"});
+  }
+  SUBCASE("past its deadline") {
+    Fixture f;
+    RequestContext context;
+    context.deadline_ms = 1;
+    handle_once(f, call_body(R"({"count":1})"), context);
+    CHECK(f.observed.back() == Observed{"tools/call", "ok"});
+  }
 }
 
 }  // namespace

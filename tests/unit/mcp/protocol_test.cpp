@@ -18,10 +18,11 @@ TEST_CASE("every supported revision name parses back to its revision") {
   CHECK(revision_name(Revision::k2025_03_26) == "2025-03-26");
   CHECK(revision_name(Revision::k2025_06_18) == "2025-06-18");
   CHECK(revision_name(Revision::k2025_11_25) == "2025-11-25");
+  CHECK(revision_name(Revision::k2026_07_28) == "2026-07-28");
 }
 
 TEST_CASE("revisions this release does not serve do not parse") {
-  const char* cases[] = {"2026-07-28", "", "2025-06-18 ", " 2025-06-18", "2025-6-18", "2025-06-19", "garbage",
+  const char* cases[] = {"2026-07-29", "2026-07-28 ", "", "2025-06-18 ", " 2025-06-18", "2025-6-18", "2025-06-19", "garbage",
                          "2024-11-05\n", "DRAFT-2026-v1"};
   for (const char* text : cases) {
     CAPTURE(std::string(text));
@@ -37,19 +38,21 @@ TEST_CASE("revisions compare in chronological order") {
   CHECK(at_least(Revision::k2025_11_25, Revision::k2024_11_05));
   CHECK_FALSE(at_least(Revision::k2025_03_26, Revision::k2025_06_18));
   CHECK(kLatestRevision == Revision::k2025_11_25);
+  CHECK(kNewestRevision == Revision::k2026_07_28);
   CHECK(kRevisionWithoutHeader == Revision::k2025_03_26);
 }
 
 TEST_CASE("the per-revision predicates switch at the revision the spec changed") {
   struct Row {
     Revision revision;
-    bool batches, annotations, titles, structured, description, omit_id, arg_tool_error;
+    bool batches, annotations, titles, structured, description, omit_id, arg_tool_error, stateless, any_structured;
   };
   const Row rows[] = {
-      {Revision::k2024_11_05, true, false, false, false, false, false, false},
-      {Revision::k2025_03_26, true, true, false, false, false, false, false},
-      {Revision::k2025_06_18, false, true, true, true, false, false, false},
-      {Revision::k2025_11_25, false, true, true, true, true, true, true},
+      {Revision::k2024_11_05, true, false, false, false, false, false, false, false, false},
+      {Revision::k2025_03_26, true, true, false, false, false, false, false, false, false},
+      {Revision::k2025_06_18, false, true, true, true, false, false, false, false, false},
+      {Revision::k2025_11_25, false, true, true, true, true, true, true, false, false},
+      {Revision::k2026_07_28, false, true, true, true, true, true, true, true, true},
   };
   for (const Row& row : rows) {
     SUBCASE(std::string(revision_name(row.revision)).c_str()) {
@@ -60,6 +63,8 @@ TEST_CASE("the per-revision predicates switch at the revision the spec changed")
       CHECK(has_server_description(row.revision) == row.description);
       CHECK(omits_unreadable_error_id(row.revision) == row.omit_id);
       CHECK(reports_invalid_arguments_as_tool_error(row.revision) == row.arg_tool_error);
+      CHECK(is_stateless(row.revision) == row.stateless);
+      CHECK(allows_any_structured_content(row.revision) == row.any_structured);
     }
   }
 }

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/unique_fd.h"
 #include "json/json.h"
@@ -220,6 +222,49 @@ TEST_CASE("a cancelled or overdue allocate_ports call fails and leaves nothing r
   // and then they are reserved.
   CHECK_FALSE(tool.call(arguments, mcp::CallContext{}).is_error);
   CHECK(tool.call(arguments, mcp::CallContext{}).is_error);
+}
+
+TEST_CASE("allocate_ports reports progress as its bind tests find ports") {
+  const uint16_t start = test_ports_start();
+  host::PortAllocator allocator(start, static_cast<uint16_t>(start + 9), 60000);
+  AllocatePortsTool tool(&allocator);
+  json::Value arguments = json::Value::object();
+  arguments.set("count", json::Value(5));
+  std::vector<std::pair<double, double>> reports;
+  mcp::CallContext context;
+  context.progress_sink = [&](double progress, double total, std::string_view message) {
+    reports.emplace_back(progress, total);
+    CHECK_FALSE(message.empty());
+  };
+  REQUIRE_FALSE(tool.call(arguments, context).is_error);
+  REQUIRE(reports.size() == 5);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    CHECK(reports[i].first == static_cast<double>(i + 1));
+    CHECK(reports[i].second == 5.0);
+  }
+}
+
+TEST_CASE("a call whose client goes away mid-way stops and releases the ports it had found") {
+  const uint16_t start = test_ports_start();
+  host::PortAllocator allocator(start, static_cast<uint16_t>(start + 9), 60000);
+  AllocatePortsTool tool(&allocator);
+  json::Value arguments = json::Value::object();
+  arguments.set("count", json::Value(10));
+  mcp::CallContext context;
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  context.transport_gone = gone;
+  int reports = 0;
+  context.progress_sink = [&](double, double, std::string_view) {
+    if (++reports == 3) {
+      gone->store(true);  // the client closes its stream after three events
+    }
+  };
+  mcp::ToolResult r = tool.call(arguments, context);
+  CHECK(r.is_error);
+  CHECK(r.error_text.find("closed the connection") != std::string::npos);
+  CHECK(reports == 3);
+  // The three ports found before the close are free again: all ten can be had.
+  CHECK_FALSE(tool.call(arguments, mcp::CallContext{}).is_error);
 }
 
 }  // namespace
