@@ -54,8 +54,14 @@ check-reproducible:
 	@sh tests/packaging/reproducible.sh
 
 # The arm64 unit tests, cross-built and run under qemu-user-static with the
-# cross toolchain's libraries (the tests link dynamically).
+# cross toolchain's libraries (the tests link dynamically). One case is left
+# out: qemu-user fakes /proc/self/stat for the process it emulates, with 0 in
+# the resident-set field, so the live-/proc check of the process metrics
+# cannot hold there (the parser's fixture tests still run).
+QEMU_EXCLUDED := the live /proc of this test process renders every process metric
 check-arm64:
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(DIST_DIR)/arm64 CXX=aarch64-linux-gnu-g++ \
 	  AR=aarch64-linux-gnu-ar $(DIST_DIR)/arm64/tests/unit_tests
-	QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64-static ./$(DIST_DIR)/arm64/tests/unit_tests
+	@echo "check-arm64: excluded under qemu: \"$(QEMU_EXCLUDED)\" (qemu-user's /proc/self/stat)"
+	QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64-static ./$(DIST_DIR)/arm64/tests/unit_tests \
+	  --test-case-exclude='$(QEMU_EXCLUDED)'
