@@ -22,7 +22,8 @@
 #                       check the shipped config, purge it (tests/packaging/)
 #   make check-reproducible  `make dist` twice in two directories, compared byte
 #                       for byte (SOURCE_DATE_EPOCH: the last commit's time)
-#   make check-arm64    the arm64 unit tests under qemu-user-static
+#   make check-arm64    the arm64 unit tests, and the integration tests against
+#                       the arm64 release binary, under qemu-user-static
 #   make clean
 #
 # STATIC=0 links the C library dynamically (the C++ runtime stays linked in,
