@@ -1,13 +1,33 @@
-# sigma-agent — build, run and test.
+# sigma-agent — build, run, test, install and package.
 #
-#   make            build build/sigma-agent (static, stripped of nothing)
-#   make run        build and start the daemon with the embedded defaults
-#   make check      build and run every test; ends with "N passed, M failed"
-#   make check-asan the same suite under AddressSanitizer + UBSan
-#   make fuzz       libFuzzer harnesses (FUZZ_SECONDS=N each)
-#   make bench      benchmark against nginx and the official MCP SDK
-#   make interop    the official MCP conformance suite and SDK client
+#   make                build build/sigma-agent (static, stripped of nothing)
+#   make run            build and start the daemon with the embedded defaults
+#   make check          build and run every test; ends with "N passed, M failed"
+#   make check-asan     the same suite under AddressSanitizer + UBSan
+#   make check-unit     the unit tests alone (what the Debian build runs)
+#   make fuzz           libFuzzer harnesses (FUZZ_SECONDS=N each)
+#   make bench          benchmark against nginx and the official MCP SDK
+#   make interop        the official MCP conformance suite and SDK client
+#   make install        binary, man pages, systemd unit, sysusers.d/tmpfiles.d
+#                       entries and /etc/default/sigma-agent (kept if present);
+#                       DESTDIR, PREFIX (/usr/local), SBINDIR, MANDIR,
+#                       SYSCONFDIR (/etc), SYSTEMDUNITDIR, SYSUSERSDIR, TMPFILESDIR
+#   make deb            the Debian package, built from a copy of the tree in
+#                       build/deb/ (packaging/debian staged as debian/); the
+#                       .deb lands in build/deb/
+#   make dist           build/dist/sigma-agent-VERSION-linux-{amd64,arm64}.tar.gz:
+#                       stripped static binaries (arm64 with Debian's
+#                       g++-aarch64-linux-gnu), man pages, unit, default file
+#   make check-package  build the .deb, lint it, score the unit, install it,
+#                       check the shipped config, purge it (tests/packaging/)
+#   make check-reproducible  `make dist` twice in two directories, compared byte
+#                       for byte (SOURCE_DATE_EPOCH: the last commit's time)
+#   make check-arm64    the arm64 unit tests, and the integration tests against
+#                       the arm64 release binary, under qemu-user-static
 #   make clean
+#
+# STATIC=0 links the C library dynamically (the C++ runtime stays linked in,
+# so the binary still needs libc only); the Debian package builds that way.
 
 VERSION    := 0.1.0
 CXX        ?= g++
@@ -19,7 +39,12 @@ CPPFLAGS   += -Isrc -DSIGMA_VERSION='"$(VERSION)"' -MMD -MP
 # Sections per function so the static link can drop what nothing calls.
 CXXFLAGS   += $(CXXSTD) $(WARN) $(OPT) -pthread -ffunction-sections -fdata-sections
 SAN_FLAGS  :=
-LINK_MODE  := -static -Wl,--gc-sections
+STATIC     ?= 1
+ifeq ($(STATIC),1)
+  LINK_MODE := -static -Wl,--gc-sections
+else
+  LINK_MODE := -static-libstdc++ -static-libgcc -Wl,--gc-sections
+endif
 
 ifeq ($(SANITIZE),1)
   SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -30,11 +55,13 @@ endif
 CXXFLAGS += $(SAN_FLAGS)
 LDFLAGS  += $(SAN_FLAGS) -pthread
 
-LIB_SRCS   := $(shell find src -name '*.cpp' ! -name main.cpp | sort)
+# LC_ALL=C: the order of the objects, and so the archive and the binary, must
+# not depend on the locale (reproducible builds).
+LIB_SRCS   := $(shell find src -name '*.cpp' ! -name main.cpp | LC_ALL=C sort)
 LIB_OBJS   := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
-UNIT_SRCS  := $(shell find tests/unit -name '*.cpp' 2>/dev/null | sort)
+UNIT_SRCS  := $(shell find tests/unit -name '*.cpp' 2>/dev/null | LC_ALL=C sort)
 UNIT_OBJS  := $(UNIT_SRCS:%.cpp=$(BUILD)/obj/%.o)
-INTEG_SRCS := $(shell find tests/integration -name '*.cpp' 2>/dev/null | sort)
+INTEG_SRCS := $(shell find tests/integration -name '*.cpp' 2>/dev/null | LC_ALL=C sort)
 INTEG_OBJS := $(INTEG_SRCS:%.cpp=$(BUILD)/obj/%.o)
 
 # `make run` and `make check` build in parallel by themselves.
@@ -44,7 +71,7 @@ BIN        := $(BUILD)/sigma-agent
 UNIT_BIN   := $(BUILD)/tests/unit_tests
 INTEG_BIN  := $(BUILD)/tests/integration_tests
 
-.PHONY: all run check check-asan check-prereqs test-binaries fuzz fuzz-build bench interop clean check-deps
+.PHONY: all run check check-asan check-unit check-prereqs test-binaries fuzz fuzz-build bench interop clean check-deps
 
 all: $(BIN)
 
@@ -54,7 +81,7 @@ $(BUILD)/obj/%.o: %.cpp
 
 $(BUILD)/libsigma.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && $(AR) rcsD $@ $^
 
 $(BIN): $(BUILD)/obj/src/main.o $(BUILD)/libsigma.a
 	$(CXX) $(LINK_MODE) $(LDFLAGS) -o $@ $^
@@ -90,6 +117,10 @@ check-asan:
 check-deps:
 	@sh tests/check_deps.sh
 
+# The unit tests alone, from the repository root (some read man/ and packaging/).
+check-unit: $(UNIT_BIN)
+	./$(UNIT_BIN)
+
 # Fuzzing (clang + libFuzzer, ASan + UBSan). Harnesses: tests/fuzz/*_fuzz.cpp,
 # seed corpora: tests/fuzz/corpus/<harness>/. Crash reproducers land in build/fuzz/.
 FUZZ_SECONDS ?= 60
@@ -118,6 +149,8 @@ fuzz: fuzz-build
 clean:
 	rm -rf build
 
+-include mk/install.mk
+-include mk/package.mk
 -include mk/interop.mk
 -include mk/bench.mk
 

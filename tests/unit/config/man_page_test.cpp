@@ -33,6 +33,24 @@ TEST_CASE("the man page documents every setting's environment name and flag") {
   }
 }
 
+TEST_CASE("the man page's ENVIRONMENT section lists every setting's variable") {
+  const std::string page = read_man_page();
+  const size_t begin = page.find("\n.Sh ENVIRONMENT\n");
+  const size_t end = page.find("\n.Sh ", begin + 1);
+  REQUIRE(begin != std::string::npos);
+  const std::string section = page.substr(begin, end - begin) + "\n";
+  for (const SettingInfo& s : all_settings()) {
+    CAPTURE(s.env_name);
+    const std::string macro = "Ev " + std::string(s.env_name);
+    // An item of the list: "Ev NAME ," or, for the last two, "Ev NAME" then
+    // "and", and "Ev NAME ."
+    const bool listed = section.find(macro + " ,\n") != std::string::npos ||
+                        section.find(macro + "\nand\n") != std::string::npos ||
+                        section.find(macro + " .\n") != std::string::npos;
+    CHECK(listed);
+  }
+}
+
 // The OPTIONS entry of a setting: from its ".It Fl -name " line to the next ".It".
 std::string options_entry(const std::string& page, std::string_view flag) {
   const std::string head = ".It Fl " + std::string(flag.substr(1)) + " ";

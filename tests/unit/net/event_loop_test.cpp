@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <string>
 #include <vector>
 
 #include "base/clock.h"
@@ -283,19 +284,27 @@ TEST_CASE("a periodic timer cancelled by another timer stops ticking") {
 }
 
 TEST_CASE("a periodic timer that fell behind skips the missed ticks") {
+  // Tick 1 blocks the loop for ten periods. Catching up would fire the missed
+  // ticks back to back, before the loop looks at anything else; skipping them
+  // re-arms one period ahead, so work posted from tick 2 runs before tick 3.
+  // Only a stall of a whole period between tick 2 and the next poll could
+  // reorder them, so the period is long enough for a loaded machine.
+  constexpr int kPeriodMs = 50;
   auto loop = make_loop();
-  int ticks = 0;
-  loop->add_periodic_timer(5, [&] {
-    ++ticks;
-    if (ticks == 1) {
-      // Block the loop for ten periods: the next tick comes once, not ten times.
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      loop->add_timer(1, [&] { loop->add_timer(1, [&] { loop->stop(); }); });
+  std::vector<std::string> order;
+  loop->add_periodic_timer(kPeriodMs, [&] {
+    order.push_back("tick");
+    if (order.size() == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10 * kPeriodMs));
+    } else if (order.size() == 2) {
+      loop->post([&] { order.push_back("posted"); });
+    } else {
+      loop->stop();
     }
   });
   add_watchdog(*loop);
   loop->run();
-  CHECK(ticks <= 2);
+  CHECK(order == std::vector<std::string>{"tick", "tick", "posted", "tick"});
 }
 
 TEST_CASE("post from another thread runs on the loop thread in order") {
