@@ -385,3 +385,34 @@ TEST_CASE("standalone: no request to any API, query_envoy_routes names SIGMA_API
 }
 
 }  // namespace
+
+TEST_CASE("agent_check_update reads the release manifest from the stand-in API under SIGMA_API_URL") {
+  FakeApi api("/sigma");
+  api.set_release({"0.2.0", "2026-12-01T12:00:00Z", "http://releases.invalid/sigma-agent-0.2.0-linux-amd64",
+                   std::string(64, 'a'), std::string("Second release.")});
+  Daemon d(agent_options(api, {{"AGENT_INTERVAL", "60"}, {"SIGMA_API_KEY", "release-key-0123456789abcdef"}}));
+  REQUIRE(d.started());
+
+  Value reply = call_tool(d.mcp_port(), "agent_check_update");
+  REQUIRE_FALSE(is_tool_error(reply));
+  const Value* s = reply.find("result")->find("structuredContent");
+  REQUIRE(s != nullptr);
+  CHECK(s->find("latest_version")->as_string() == "0.2.0");
+  CHECK(s->find("update_available")->as_bool());
+  const std::vector<RecordedRequest> asked = api.requests_to(ApiEndpoint::kReleaseLatest);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0].method == "GET");
+  CHECK(asked[0].target == "/sigma/agent/releases/latest");
+  CHECK(asked[0].header("X-Api-Key") == std::optional<std::string>("release-key-0123456789abcdef"));
+
+  // A second call is answered from the cache; an API failure on a forced
+  // call is a tool error carrying the API's message, not a transport error.
+  CHECK_FALSE(is_tool_error(call_tool(d.mcp_port(), "agent_check_update")));
+  CHECK(api.count(ApiEndpoint::kReleaseLatest) == 1);
+  api.set_fault(ApiEndpoint::kReleaseLatest, ApiFault::kStatus503, 1);
+  Value failed = call_tool(d.mcp_port(), "agent_check_update", R"({"force":true})");
+  CHECK(is_tool_error(failed));
+  CHECK(text_of(failed).find("injected: service unavailable") != std::string::npos);
+  CHECK(d.log().find("release-key-0123456789abcdef") == std::string::npos);
+  CHECK(daemon_answers(d.mcp_port()));
+}
