@@ -61,6 +61,26 @@ std::string format_value(double value) {
   return std::string(buf, end);
 }
 
+std::string label(std::string_view name, std::string_view value) {
+  std::string out(name);
+  out += "=\"";
+  out += escape_label_value(value);
+  out += '"';
+  return out;
+}
+
+void append_sample(std::string& out, std::string_view name, std::string_view labels, std::string_view value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  out += value;
+  out += '\n';
+}
+
 void append_family_header(std::string& out, std::string_view name, std::string_view help,
                           std::string_view type) {
   out += "# HELP ";

@@ -30,6 +30,14 @@ std::string escape_help(std::string_view text);
 std::string format_value(double value);
 std::string format_value(uint64_t value);
 
+// `name="value"` with the value escaped (escape_label_value); join several
+// with ','.
+std::string label(std::string_view name, std::string_view value);
+
+// Appends one sample line: "name{labels} value\n", or "name value\n" when
+// `labels` is empty. REQUIRES: `labels` was built with label().
+void append_sample(std::string& out, std::string_view name, std::string_view labels, std::string_view value);
+
 // Appends "# HELP name help\n# TYPE name type\n".
 // REQUIRES: `name` is a valid metric name, `type` is counter/gauge/untyped.
 void append_family_header(std::string& out, std::string_view name, std::string_view help,

@@ -29,27 +29,6 @@ void zero(std::array<std::atomic<uint64_t>, N>& values) {
   }
 }
 
-void append_sample(std::string& out, std::string_view name, std::string_view labels,
-                   const std::string& value) {
-  out += name;
-  if (!labels.empty()) {
-    out += '{';
-    out += labels;
-    out += '}';
-  }
-  out += ' ';
-  out += value;
-  out += '\n';
-}
-
-std::string label(std::string_view name, std::string_view value) {
-  std::string out(name);
-  out += "=\"";
-  out += escape_label_value(value);
-  out += '"';
-  return out;
-}
-
 // One family with a single label whose series are pre-created (all at 0)
 // except "other", which appears only once something was folded into it.
 template <size_t N>
