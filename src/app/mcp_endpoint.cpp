@@ -1,5 +1,6 @@
 #include "app/mcp_endpoint.h"
 
+#include "app/credentials.h"
 #include "auth/policy.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -119,32 +120,14 @@ void McpEndpoint::log_refusal(int status, std::string_view reason) {
 }
 
 std::optional<http::Response> McpEndpoint::check_security(const http::Request& request) {
-  auth::RequestCredentials facts;
-  facts.origin = request.header("Origin");
-  facts.host = request.header("Host");
-  // RFC 9112 §3.2.2: with an absolute-form target the Host field is ignored
-  // and the target's authority is the host, so it is what the DNS-rebinding
-  // check judges (an authority with userinfo is no loopback name: refused).
-  std::string authority;
-  if (std::optional<std::string_view> absolute = request.absolute_authority()) {
-    authority = std::string(*absolute);
-    facts.host = &authority;
-  }
-  for (const auto& [name, value] : request.headers) {
-    if (iequals(name, "Authorization")) {
-      ++facts.authorization_count;
-      facts.authorization = &value;
-    } else if (iequals(name, "Origin")) {
-      ++facts.origin_count;
-    }
-  }
+  const RequestFacts facts(request);
   auth::Policy policy;
   policy.bind_is_loopback = options_.bind_is_loopback;
   policy.allowed_origins = &options_.allowed_origins;
   // A snapshot: a SIGHUP reload on another thread cannot free it mid-check.
   std::shared_ptr<const std::string> token = token_.current();
   policy.token = token.get();
-  auth::Verdict verdict = auth::check(policy, facts);
+  auth::Verdict verdict = auth::check(policy, facts.credentials());
   switch (verdict.decision) {
     case auth::Decision::kAllow:
       return std::nullopt;
@@ -157,7 +140,7 @@ std::optional<http::Response> McpEndpoint::check_security(const http::Request& r
       log_refusal(403, verdict.reason);
       return jsonrpc_error_response(403, -32600, "Forbidden: Host is not a loopback name");
     case auth::Decision::kUnauthorized: {
-      bool presented = facts.authorization != nullptr;
+      bool presented = facts.credentials().authorization != nullptr;
       metrics_.inc_auth_failure(presented ? "invalid_token" : "missing_token");
       log_refusal(401, verdict.reason);
       http::Response r = jsonrpc_error_response(401, -32600, "Unauthorized: a valid bearer token is required");

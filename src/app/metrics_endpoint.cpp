@@ -3,6 +3,7 @@
 #include <charconv>
 #include <memory>
 
+#include "app/credentials.h"
 #include "auth/policy.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -116,23 +117,13 @@ std::optional<http::Response> MetricsEndpoint::check_allocate_head(const http::R
     return counted(std::move(r));
   }
   // SPEC §4: the same rule as /mcp, with the token required only off loopback.
-  auth::RequestCredentials facts;
-  facts.origin = request.header("Origin");
-  facts.host = request.header("Host");
-  for (const auto& [name, value] : request.headers) {
-    if (iequals(name, "Authorization")) {
-      ++facts.authorization_count;
-      facts.authorization = &value;
-    } else if (iequals(name, "Origin")) {
-      ++facts.origin_count;
-    }
-  }
+  const RequestFacts facts(request);
   auth::Policy policy;
   policy.bind_is_loopback = options_.bind_is_loopback;
   policy.allowed_origins = &options_.allowed_origins;
   std::shared_ptr<const std::string> token = token_.current();
   policy.token = options_.bind_is_loopback ? nullptr : token.get();
-  const auth::Verdict verdict = auth::check(policy, facts);
+  const auth::Verdict verdict = auth::check(policy, facts.credentials());
   std::optional<http::Response> refused;
   switch (verdict.decision) {
     case auth::Decision::kAllow:
@@ -150,7 +141,7 @@ std::optional<http::Response> MetricsEndpoint::check_allocate_head(const http::R
         metrics_.inc_auth_failure("missing_token");
         refused = json_error_response(403, kNoTokenConfigured);
       } else {
-        metrics_.inc_auth_failure(facts.authorization != nullptr ? "invalid_token" : "missing_token");
+        metrics_.inc_auth_failure(facts.credentials().authorization != nullptr ? "invalid_token" : "missing_token");
         refused = json_error_response(401, "Unauthorized: a valid bearer token is required");
         refused->headers.emplace_back("WWW-Authenticate", auth::www_authenticate(verdict));
       }

@@ -265,6 +265,17 @@ TEST_CASE("POST /ports/allocate on loopback: 200, 400, 405, 409 and 413") {
   HttpResponse origin = http_request(port, allocate_request(R"({"count":1})", "127.0.0.1",
                                                             "Origin: http://evil.example\r\n"));
   CHECK(origin.status == 403);
+  // ... and so is a Host that is no loopback name, in the field or, with an
+  // absolute-form target (RFC 9112 §3.2.2), in the target's authority.
+  CHECK(http_request(port, allocate_request(R"({"count":1})", "evil.example")).status == 403);
+  std::string absolute = allocate_request(R"({"count":1})");
+  absolute.replace(0, std::string("POST /ports/allocate").size(),
+                   "POST http://evil.example:" + std::to_string(port) + "/ports/allocate");
+  CHECK(http_request(port, absolute).status == 403);
+  absolute = allocate_request(R"({"count":1})", "evil.example");
+  absolute.replace(0, std::string("POST /ports/allocate").size(),
+                   "POST http://127.0.0.1:" + std::to_string(port) + "/ports/allocate");
+  CHECK(http_request(port, absolute).status == 200);
 
   CHECK(http_request(port, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").status == 200);
   CHECK(daemon_answers(d.mcp_port()));
