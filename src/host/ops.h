@@ -22,6 +22,8 @@
 #include "host/install.h"
 #include "host/port_allocator.h"
 #include "host/procfs.h"
+#include "host/sock_diag.h"
+#include "host/sock_diag_io.h"
 #include "host/system_info.h"
 
 namespace sigma::host {
@@ -57,6 +59,9 @@ class HostOps {
   // the read that needs privileges for other users' processes; a failure
   // means "cannot tell", never an error of the caller.
   virtual Result<std::vector<uint64_t>> socket_inodes(int pid) const = 0;
+  // One NETLINK_SOCK_DIAG dump of the sockets `query` selects, in the
+  // agent's network namespace (host/sock_diag_io.h). Needs no privileges.
+  virtual Result<SockDiagDump> sock_diag_dump(const SockDiagQuery& query) const = 0;
 };
 
 // Does every operation in this process, with its own privileges.
@@ -81,6 +86,9 @@ class LocalHostOps final : public HostOps {
   }
   Result<std::vector<int>> list_pids() const override { return proc_.list_pids(); }
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return proc_.socket_inodes(pid); }
+  Result<SockDiagDump> sock_diag_dump(const SockDiagQuery& query) const override {
+    return host::sock_diag_dump(query);
+  }
 
  private:
   ProcFs proc_;

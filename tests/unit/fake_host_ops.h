@@ -35,6 +35,9 @@ class FakeHostOps : public host::HostOps {
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override {
     return missing("/proc/" + std::to_string(pid) + "/fd");
   }
+  Result<host::SockDiagDump> sock_diag_dump(const host::SockDiagQuery&) const override {
+    return missing("sock_diag dump");
+  }
 
  protected:
   Status missing(std::string_view what) const { return Status::error(proc_path(what) + ": not in the fake"); }
@@ -60,6 +63,9 @@ class ForwardingHostOps : public host::HostOps {
   }
   Result<std::vector<int>> list_pids() const override { return next_.list_pids(); }
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return next_.socket_inodes(pid); }
+  Result<host::SockDiagDump> sock_diag_dump(const host::SockDiagQuery& q) const override {
+    return next_.sock_diag_dump(q);
+  }
 
  private:
   const host::HostOps& next_;
