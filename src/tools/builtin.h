@@ -29,7 +29,7 @@ struct ToolDependencies {
   AgentCheckUpdateOptions update;
 };
 
-// Adds query_metrics, allocate_ports, then agent_check_update.
+// Adds query_metrics, allocate_ports, agent_check_update, then query_traffic.
 void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies& dependencies);
 
 }  // namespace sigma::tools
