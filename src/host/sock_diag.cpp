@@ -224,14 +224,16 @@ Status SockDiagParser::parse_socket(const uint8_t* payload, size_t length) {
   if (length < sizeof(inet_diag_msg)) {
     return Status::error("sock_diag: truncated socket message");
   }
-  ++seen_;
-  if (count_only_ || sockets_.size() >= max_sockets_) {
-    ++dropped_;
-    return Status::ok();
-  }
   const inet_diag_msg msg = load<inet_diag_msg>(payload);
   if (msg.idiag_family != AF_INET && msg.idiag_family != AF_INET6) {
     return Status::error("sock_diag: socket of unknown family " + std::to_string(msg.idiag_family));
+  }
+  // Counted once it is known good; seen == kept + dropped always. A socket
+  // that is not kept needs none of its attributes, so they go unread.
+  if (count_only_ || sockets_.size() >= max_sockets_) {
+    ++seen_;
+    ++dropped_;
+    return Status::ok();
   }
   DiagSocket s;
   s.family = msg.idiag_family;
@@ -272,6 +274,7 @@ Status SockDiagParser::parse_socket(const uint8_t* payload, size_t length) {
     at += step;
     left -= step;
   }
+  ++seen_;
   sockets_.push_back(s);
   return Status::ok();
 }

@@ -114,6 +114,7 @@ TEST_CASE("a dump of two sockets with full tcp_info, then DONE") {
   CHECK(*a.info->delivery_rate == 9999);
   CHECK_FALSE(p.sockets()[1].info);
   CHECK(p.seen() == 2);
+  CHECK(p.dropped() == 0);
 }
 
 TEST_CASE("a short tcp_info (older kernel) gives only the fields it reaches") {
@@ -204,6 +205,7 @@ TEST_CASE("truncated and hostile lengths fail without reading past the datagram"
       std::memcpy(bad.data() + at, &rta_len, 2);
       SockDiagParser p(7, 100, false);
       CHECK_FALSE(p.feed(bad));
+      CHECK(p.seen() == 0);  // a socket that failed is not counted either
     }
   }
   SUBCASE("a socket message shorter than inet_diag_msg") {
