@@ -23,6 +23,8 @@
 #include "host/interfaces.h"
 #include "host/port_allocator.h"
 #include "host/procfs.h"
+#include "host/sock_diag.h"
+#include "host/sock_diag_io.h"
 #include "host/system_info.h"
 
 namespace sigma::host {
@@ -60,6 +62,9 @@ class HostOps {
   virtual Result<std::vector<uint64_t>> socket_inodes(int pid) const = 0;
   // The addresses of the interfaces that are up (host/interfaces.h).
   virtual Result<std::vector<InterfaceAddress>> interface_addresses() const = 0;
+  // One NETLINK_SOCK_DIAG dump of the sockets `query` selects, in the
+  // agent's network namespace (host/sock_diag_io.h). Needs no privileges.
+  virtual Result<SockDiagDump> sock_diag_dump(const SockDiagQuery& query) const = 0;
 };
 
 // Does every operation in this process, with its own privileges.
@@ -86,6 +91,9 @@ class LocalHostOps final : public HostOps {
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return proc_.socket_inodes(pid); }
   Result<std::vector<InterfaceAddress>> interface_addresses() const override {
     return host::list_interface_addresses();
+  }
+  Result<SockDiagDump> sock_diag_dump(const SockDiagQuery& query) const override {
+    return host::sock_diag_dump(query);
   }
 
  private:

@@ -4,18 +4,19 @@
 #include <chrono>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "base/clock.h"
 #include "host/proc_net.h"
+#include "host/socket_owners.h"
 
 namespace sigma::host {
 namespace {
 
 // One read(2) of this size takes a few hundred lines of a socket table.
 constexpr size_t kTableChunkBytes = 64 * 1024;
-constexpr size_t kMaxCommBytes = 64;  // TASK_COMM_LEN is 16
 
 bool iequals_ascii(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
@@ -124,47 +125,36 @@ PortScanSnapshot PortScanner::scan() const {
   }
 
   std::vector<std::string> comms;  // one per owning process found
-  size_t unattributed = port_of_inode.size();
-  size_t unreadable = 0;
-  if (unattributed > 0) {
-    Result<std::vector<int>> pids = host_.list_pids();
-    if (!pids) {
-      snapshot.notes.push_back(pids.error());
-    } else {
-      for (int pid : *pids) {
-        Result<std::vector<uint64_t>> inodes = host_.socket_inodes(pid);
-        if (!inodes) {
-          ++unreadable;
-          continue;
-        }
-        size_t comm_index = kNoOwner;
-        for (uint64_t inode : *inodes) {
-          auto it = port_of_inode.find(inode);
-          if (it == port_of_inode.end()) {
-            continue;
-          }
-          if (comm_index == kNoOwner) {
-            comm_index = comms.size();
-            Result<std::string> comm = host_.read_proc(std::to_string(pid) + "/comm");
-            std::string name = comm ? comm->substr(0, std::min(comm->find('\n'), kMaxCommBytes)) : std::string();
-            comms.push_back(std::move(name));  // empty: ended meanwhile; counted unknown
-          }
-          if (owner[it->second] == kNoOwner && !comms[comm_index].empty()) {
-            owner[it->second] = comm_index;
-          }
-          port_of_inode.erase(it);
-          --unattributed;
-        }
-        if (unattributed == 0) {
-          break;  // every in-range socket has its owner: the rest cannot matter
-        }
-      }
-    }
+  std::unordered_set<uint64_t> wanted;
+  wanted.reserve(port_of_inode.size());
+  for (const auto& [inode, offset] : port_of_inode) {
+    wanted.insert(inode);
   }
-  if (unreadable > 0 && unattributed > 0) {
-    snapshot.notes.push_back(std::to_string(unreadable) +
-                             " processes' descriptors could not be read (the agent needs root or "
-                             "CAP_SYS_PTRACE to see other users' processes); their ports count as unknown");
+  SocketOwners owners = find_socket_owners(host_, wanted);
+  for (std::string& note : owners.notes) {
+    snapshot.notes.push_back(std::move(note));
+  }
+  // A port's owner is that of its socket held by the lowest pid with a name.
+  std::vector<int> owner_pid(range, 0);
+  std::unordered_map<int, size_t> comm_of_pid;
+  for (const auto& [inode, offset] : port_of_inode) {
+    auto it = owners.by_inode.find(inode);
+    if (it == owners.by_inode.end() || it->second.comm.empty()) {
+      continue;
+    }
+    const SocketOwner& o = it->second;
+    if (owner[offset] != kNoOwner && owner_pid[offset] <= o.pid) {
+      continue;
+    }
+    auto [c, added] = comm_of_pid.emplace(o.pid, comms.size());
+    if (added) {
+      comms.push_back(o.comm);
+    }
+    owner[offset] = c->second;
+    owner_pid[offset] = o.pid;
+  }
+  if (owners.unreadable > 0 && !wanted.empty()) {
+    snapshot.notes.push_back(unreadable_owners_note(owners.unreadable));
   }
 
   std::unordered_map<std::string, uint64_t> other_counts;

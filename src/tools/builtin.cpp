@@ -5,6 +5,7 @@
 
 #include "tools/allocate_ports.h"
 #include "tools/query_envoy_routes.h"
+#include "tools/query_traffic.h"
 
 namespace sigma::tools {
 
@@ -17,6 +18,7 @@ void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies&
   AgentCheckUpdateOptions update = dependencies.update;
   update.host = dependencies.host;
   registry.add(std::make_unique<AgentCheckUpdateTool>(std::move(update)));
+  registry.add(std::make_unique<QueryTrafficTool>(dependencies.host));
 }
 
 }  // namespace sigma::tools

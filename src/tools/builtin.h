@@ -33,8 +33,8 @@ struct ToolDependencies {
   AgentCheckUpdateOptions update;
 };
 
-// Adds query_metrics, allocate_ports, query_envoy_routes, then
-// agent_check_update.
+// Adds query_metrics, allocate_ports, query_envoy_routes, agent_check_update,
+// then query_traffic (SPEC §6 order).
 void register_builtin_tools(mcp::ToolRegistry& registry, const ToolDependencies& dependencies);
 
 }  // namespace sigma::tools

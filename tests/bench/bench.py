@@ -29,6 +29,13 @@ check, the daemon itself scanning every second (CPU from /proc/PID/stat over
 10 s, and its sigma_port_scan_duration_seconds). --port-scan-only runs just
 this section.
 
+Traffic: with 10000 established TCP loopback connections this script opens
+itself (20000 sockets), one `query_traffic` call to the daemon (wall time at
+the client; CPU as the sum of the daemon's threads' on-CPU time in
+/proc/PID/task/*/schedstat; peak RSS as VmHWM after clear_refs) beside one
+`ss -tinp` run (wall, and CPU from wait4 rusage), each the median of 5.
+--traffic-only runs just this section.
+
 Results: OUT/results.json and OUT/results.md; the table is printed at the end.
 Figures, not assertions: the exit status is 0 whenever the measurements ran,
 whether or not a target was met.
@@ -40,7 +47,7 @@ goes to 127.0.0.1.
 
 Usage: bench.py --bin build/sigma-agent [--out build/bench] [--rounds 3]
                 [--warmup-s 2] [--duration-s 5] [--connections 16] [--threads 2]
-                [--no-pin] [--quick] [--port-scan-only]
+                [--no-pin] [--quick] [--port-scan-only] [--traffic-only]
 """
 
 import argparse
@@ -116,6 +123,8 @@ SCAN_LISTENERS = 5000
 SCAN_FIRST, SCAN_LAST = 10000, 30000
 SCAN_SAMPLES = 10
 SCAN_DAEMON_WINDOW_S = 10.0
+TRAFFIC_CONNECTIONS = 10000
+TRAFFIC_SAMPLES = 5
 IDLE_CONNECTIONS = 1000
 IDLE_CPU_WINDOW_S = 10.0
 STARTUP_SAMPLES = 10
@@ -743,6 +752,115 @@ def child_cpu_us(argv):
     return (ru.ru_utime + ru.ru_stime) * 1e6
 
 
+def threads_cpu_ns(pid):
+    """On-CPU time of every thread of pid, ns (schedstat's first field)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+# Holds `count` connections to 127.0.0.1:PORT open until stdin closes. The
+# client ends live in this child so neither process needs more than `count`
+# descriptors (RLIMIT_NOFILE is often 20000 and only root may raise it).
+CONNECTOR = """
+import socket, sys
+port, count = int(sys.argv[1]), int(sys.argv[2])
+socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+for s in socks:
+    s.sendall(b"x" * 100)
+sys.stdout.write("ready\\n"); sys.stdout.flush()
+sys.stdin.read()
+"""
+
+
+def open_established(count):
+    """count TCP loopback connections (2 * count sockets): the server ends
+    here, the client ends in a child; returns (server sockets, child)."""
+    needed = count + 256
+    if raise_fd_limit(needed) < needed:
+        raise RuntimeError(f"RLIMIT_NOFILE too low for {count} connections (need {needed})")
+    listener = socket.socket()
+    listener.bind((LOCAL_HOST, 0))
+    listener.listen(4096)
+    port = listener.getsockname()[1]
+    child = PROCS.start("connector", [sys.executable, "-c", CONNECTOR, str(port), str(count)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    socks = [listener]
+    while len(socks) <= count:
+        a, _ = listener.accept()
+        socks.append(a)
+    for a in socks[1:]:
+        got = 0
+        while got < 100:
+            got += len(a.recv(100 - got))
+    if child.stdout.readline().strip() != b"ready":
+        raise RuntimeError("the connector child did not open its connections")
+    return socks, child
+
+
+def traffic_bench(args, cpus):
+    """One query_traffic call vs one `ss -tinp` with TRAFFIC_CONNECTIONS established loopback connections."""
+    ss = shutil.which("ss")
+    if ss is None:
+        raise RuntimeError("ss (iproute2) is needed for the traffic comparison")
+    socks, connector = open_established(TRAFFIC_CONNECTIONS)
+    port = free_port()
+    proc = start_sigma(args, port, cpus=cpus, name="sigma-agent-traffic")
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "query_traffic", "arguments": {}}}).encode()
+    try:
+        check_reply("sigma-agent", "query_traffic", *post_mcp(port, body))  # warm-up
+        child_cpu_us(pinned([ss, "-tinp"], cpus))
+        walls, cpus_ns, peaks, ss_walls, ss_cpus = [], [], [], [], []
+        seen = None
+        rss_before = proc_status_kib(proc.pid, "VmRSS")
+        for _ in range(TRAFFIC_SAMPLES):
+            reset_peak_rss([proc.pid])
+            cpu0 = threads_cpu_ns(proc.pid)
+            t0 = time.monotonic()
+            reply = check_reply("sigma-agent", "query_traffic", *post_mcp(port, body))
+            walls.append((time.monotonic() - t0) * 1000.0)
+            cpus_ns.append(threads_cpu_ns(proc.pid) - cpu0)
+            peaks.append(proc_status_kib(proc.pid, "VmHWM"))
+            text = reply["result"]["content"][0]["text"]
+            seen = json.loads(text)["sockets_seen"]
+            t0 = time.monotonic()
+            ss_cpus.append(child_cpu_us(pinned([ss, "-tinp"], cpus)))
+            ss_walls.append((time.monotonic() - t0) * 1000.0)
+    finally:
+        PROCS.stop(proc)
+        connector.stdin.close()
+        PROCS.stop(connector)
+        for s in socks:
+            s.close()
+    return {
+        "connections": TRAFFIC_CONNECTIONS, "sockets_seen": seen, "samples": TRAFFIC_SAMPLES,
+        "call_wall_ms_median": statistics.median(walls), "call_cpu_ms_median": statistics.median(cpus_ns) / 1e6,
+        "ss_wall_ms_median": statistics.median(ss_walls), "ss_cpu_ms_median": statistics.median(ss_cpus) / 1000.0,
+        "daemon_rss_kib_before": rss_before, "daemon_peak_rss_kib_median": statistics.median(peaks),
+        "call_wall_ms": walls, "call_cpu_ns": cpus_ns, "ss_wall_ms": ss_walls, "ss_cpu_us": ss_cpus,
+    }
+
+
+def render_traffic(t):
+    lines = [f"query_traffic with {t['connections']} established loopback connections "
+             f"({t['sockets_seen']} TCP sockets), median of {t['samples']}:", ""]
+    lines.append("| | wall | CPU |")
+    lines.append("|---|---:|---:|")
+    lines.append(f"| sigma-agent, one query_traffic call | {t['call_wall_ms_median']:.1f} ms | "
+                 f"{t['call_cpu_ms_median']:.1f} ms |")
+    lines.append(f"| ss -tinp | {t['ss_wall_ms_median']:.1f} ms | {t['ss_cpu_ms_median']:.1f} ms |")
+    lines.append("")
+    lines.append(f"Daemon RSS: {t['daemon_rss_kib_before'] / 1024:.1f} MiB before, peak "
+                 f"{t['daemon_peak_rss_kib_median'] / 1024:.1f} MiB during a call.")
+    return "\n".join(lines)
+
+
 def scrape_metric(port, name):
     conn = http.client.HTTPConnection(LOCAL_HOST, port, timeout=10)
     conn.request("GET", "/metrics")
@@ -1000,6 +1118,8 @@ def render_markdown(results):
         lines.append(f"| {row['target']} | {row['value']} | {verdict(row['met'])} |")
     lines.append("")
     lines.append(render_port_scan(results["port_scan"]))
+    lines.append("")
+    lines.append(render_traffic(results["traffic"]))
     return "\n".join(lines)
 
 
@@ -1041,6 +1161,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1 round of 1 s + 1 s, short timing run (smoke test)")
     parser.add_argument("--port-scan-only", action="store_true",
                         help="only the port-scan pass against ss -tulnp (no nginx, wrk or node needed)")
+    parser.add_argument("--traffic-only", action="store_true",
+                        help="only query_traffic against ss -tinp on 10000 loopback connections")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.warmup_s, args.duration_s = 1, 1, 1
@@ -1057,6 +1179,8 @@ def main():
     try:
         if args.port_scan_only:
             return run_port_scan_only(args)
+        if args.traffic_only:
+            return run_traffic_only(args)
         return run(args)
     finally:
         PROCS.stop_all()
@@ -1066,6 +1190,16 @@ def port_scan_cpus(args):
     ncpu = os.cpu_count() or 1
     pin = not args.no_pin and ncpu >= 2 and shutil.which("taskset") is not None
     return "0" if pin else None
+
+
+def run_traffic_only(args):
+    log(f"traffic: {TRAFFIC_CONNECTIONS} loopback connections, query_traffic vs ss -tinp")
+    traffic = traffic_bench(args, port_scan_cpus(args))
+    with open(os.path.join(args.out, "traffic.json"), "w") as f:
+        json.dump(traffic, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    print(render_traffic(traffic))
+    return 0
 
 
 def run_port_scan_only(args):
@@ -1189,6 +1323,8 @@ def run(args):
     timing = compare_timing(args, cpus_server)
     log(f"port scan: {SCAN_LISTENERS} listeners in {SCAN_FIRST}-{SCAN_LAST}, scan pass vs ss -tulnp")
     port_scan = port_scan_bench(args, cpus_server)
+    log(f"traffic: {TRAFFIC_CONNECTIONS} loopback connections, query_traffic vs ss -tinp")
+    traffic = traffic_bench(args, cpus_server)
     meta["loadavg_end"] = loadavg()
 
     summary = summarize(throughput)
@@ -1200,6 +1336,7 @@ def run(args):
         "sigma_only": {"idle": idle, "connections": conns, "startup": startup, "binary": size},
         "compare_timing": timing,
         "port_scan": port_scan,
+        "traffic": traffic,
     }
     results["targets"] = targets(summary, idle, conns, timing, port_scan)
     with open(os.path.join(args.out, "results.json"), "w") as f:

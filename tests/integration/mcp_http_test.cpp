@@ -76,11 +76,12 @@ TEST_CASE("ping, tools/list and tools/call work without a session") {
   Value list = body_json(r);
   const Value* tools = list.find("result")->find("tools");
   REQUIRE(tools != nullptr);
-  REQUIRE(tools->size() == 4);
+  REQUIRE(tools->size() == 5);
   CHECK(tools->as_array()[0].find("name")->as_string() == "query_metrics");
   CHECK(tools->as_array()[1].find("name")->as_string() == "allocate_ports");
   CHECK(tools->as_array()[2].find("name")->as_string() == "query_envoy_routes");
   CHECK(tools->as_array()[3].find("name")->as_string() == "agent_check_update");
+  CHECK(tools->as_array()[4].find("name")->as_string() == "query_traffic");
   for (const Value& t : tools->as_array()) {
     CHECK(t.find("title") != nullptr);
     CHECK(t.find("description") != nullptr);

@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The official schema, kept with its licence under tests/interop/mcp-schema.
 const schemaPath = resolve(here, 'mcp-schema', '2025-11-25', 'schema.json');
 const kProtocolVersion = '2025-11-25';
-const kExpectedTools = ['agent_check_update', 'allocate_ports', 'query_envoy_routes', 'query_metrics'];
+const kExpectedTools = ['agent_check_update', 'allocate_ports', 'query_envoy_routes', 'query_metrics', 'query_traffic'];
 
 let passed = 0;
 let failed = 0;
@@ -268,6 +268,18 @@ async function runTools(url) {
       checkToolResult(ajv, byName.query_metrics, result);
     } catch (e) {
       check('tools/call query_metrics: answered', false, e.message);
+    }
+  }
+
+  if (byName.query_traffic) {
+    try {
+      const result = await client.callTool({ name: 'query_traffic', arguments: { limit: 5 } });
+      const sc = checkToolResult(ajv, byName.query_traffic, result);
+      // The SDK's own connection to the agent is at least one live socket.
+      check('tools/call query_traffic: sees the client\'s connection', Number.isInteger(sc?.sockets_seen) &&
+        sc.sockets_seen >= 1, `structuredContent ${short(sc)}`);
+    } catch (e) {
+      check('tools/call query_traffic: answered', false, e.message);
     }
   }
 

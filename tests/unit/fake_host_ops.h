@@ -38,6 +38,9 @@ class FakeHostOps : public host::HostOps {
   Result<std::vector<host::InterfaceAddress>> interface_addresses() const override {
     return missing("interface addresses");
   }
+  Result<host::SockDiagDump> sock_diag_dump(const host::SockDiagQuery&) const override {
+    return missing("sock_diag dump");
+  }
 
  protected:
   Status missing(std::string_view what) const { return Status::error(proc_path(what) + ": not in the fake"); }
@@ -65,6 +68,9 @@ class ForwardingHostOps : public host::HostOps {
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override { return next_.socket_inodes(pid); }
   Result<std::vector<host::InterfaceAddress>> interface_addresses() const override {
     return next_.interface_addresses();
+  }
+  Result<host::SockDiagDump> sock_diag_dump(const host::SockDiagQuery& q) const override {
+    return next_.sock_diag_dump(q);
   }
 
  private:

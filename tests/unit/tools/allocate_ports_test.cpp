@@ -176,17 +176,18 @@ TEST_CASE("allocate_ports refuses unvalidated junk from a direct caller") {
   }
 }
 
-TEST_CASE("register_builtin_tools adds query_metrics, allocate_ports, query_envoy_routes, then agent_check_update") {
+TEST_CASE("register_builtin_tools adds query_metrics, allocate_ports, query_envoy_routes, agent_check_update, then query_traffic") {
   mcp::ToolRegistry registry;
   ToolDependencies dependencies;
   const host::LocalHostOps host("tests/fixtures/proc/normal");
   dependencies.host = &host;
   register_builtin_tools(registry, dependencies);
-  REQUIRE(registry.tools().size() == 4);
+  REQUIRE(registry.tools().size() == 5);
   CHECK(registry.tools()[0]->name() == "query_metrics");
   CHECK(registry.tools()[1]->name() == "allocate_ports");
   CHECK(registry.tools()[2]->name() == "query_envoy_routes");
   CHECK(registry.tools()[3]->name() == "agent_check_update");
+  CHECK(registry.tools()[4]->name() == "query_traffic");
   mcp::Tool* metrics = registry.find("query_metrics");
   REQUIRE(metrics != nullptr);
   CHECK_FALSE(metrics->call(json::Value::object(), mcp::CallContext{}).is_error);
