@@ -142,10 +142,12 @@ Status become_helper(const Account& account, pid_t parent) {
   constexpr uint64_t kKeep = (1ULL << CAP_DAC_READ_SEARCH) | (1ULL << CAP_SYS_PTRACE);
   // Bounding set first: dropping from it needs CAP_SETPCAP, which goes next.
   for (int cap = 0; cap <= 63; ++cap) {
-    if ((kKeep >> cap) & 1) {
+    // Skip what is not in the set (past the kernel's last cap, or removed
+    // by the service manager): dropping it again would need CAP_SETPCAP.
+    if (((kKeep >> cap) & 1) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) {
       continue;
     }
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {  // EINVAL: past the kernel's last cap
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
       return Status::from_errno("prctl(PR_CAPBSET_DROP)", errno);
     }
   }

@@ -194,6 +194,8 @@ TEST_CASE("the helper exits when the daemon dies") {
   REQUIRE(fd >= 0);
   Daemon d(split_daemon(port));
   REQUIRE(d.started());
+  // The helper has named itself once it answered the first pass.
+  REQUIRE(d.wait_for_log("port scan finished its first pass"));
   const pid_t helper = helper_of(d.pid());
   REQUIRE(helper > 0);
   REQUIRE(d.stop(SIGKILL).has_value());
