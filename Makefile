@@ -96,9 +96,11 @@ $(INTEG_BIN): $(INTEG_OBJS) $(BUILD)/libsigma.a
 
 test-binaries: $(BIN) $(UNIT_BIN) $(INTEG_BIN)
 
+# Started as root the daemon drops to AGENT_USER (default sigma-agent, which a
+# build machine usually lacks); a development run uses nobody unless told.
 run: check-prereqs
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN)
-	./$(BIN)
+	AGENT_USER="$${AGENT_USER:-nobody}" ./$(BIN)
 
 check-prereqs:
 	@sh tests/prereqs.sh build

@@ -41,16 +41,17 @@ std::unique_ptr<tools::ReleaseSource> release_source(const config::Config& confi
 }  // namespace
 
 ToolSet::ToolSet(const config::Config& config, const auth::SecretSource& api_key,
-                 const control::Directory* control_plane)
-    : host_(config.host_proc), release_source_(release_source(config, api_key)) {
+                 const control::Directory* control_plane, std::unique_ptr<host::HostOps> host)
+    : host_(host ? std::move(host) : std::make_unique<host::LocalHostOps>(config.host_proc)),
+      release_source_(release_source(config, api_key)) {
   if (config.port_scan) {
-    scanner_ = std::make_unique<host::PortScanner>(host_, config.port_scan_range.first, config.port_scan_range.last);
+    scanner_ = std::make_unique<host::PortScanner>(*host_, config.port_scan_range.first, config.port_scan_range.last);
     allocator_ = std::make_unique<host::PortAllocator>(
         config.port_scan_range.first, config.port_scan_range.last, config.port_reserve_s * 1000,
         host::PortAllocator::Clock{},
-        [this](uint16_t port, host::Protocol protocol) { return host_.is_port_free(port, protocol); });
+        [this](uint16_t port, host::Protocol protocol) { return host_->is_port_free(port, protocol); });
   }
-  tools::register_builtin_tools(registry_, tool_dependencies(config, host_, scanner_.get(), allocator_.get(),
+  tools::register_builtin_tools(registry_, tool_dependencies(config, *host_, scanner_.get(), allocator_.get(),
                                                              release_source_.get(), control_plane));
 }
 

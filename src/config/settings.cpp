@@ -176,6 +176,20 @@ std::optional<std::string> set_host_proc(Config& c, std::string_view v) {
   return std::nullopt;
 }
 
+std::optional<std::string> set_user(Config& c, std::string_view v) {
+  // The portable user-name set of useradd(8), bounded as Linux names are.
+  bool ok = !v.empty() && v.size() <= 32 && v.front() != '-';
+  for (char ch : v) {
+    ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+                ch == '-' || ch == '.');
+  }
+  if (!ok) {
+    return some("a user name of letters, digits, '_', '-' or '.', at most 32 bytes");
+  }
+  c.user = std::string(v);
+  return std::nullopt;
+}
+
 std::optional<std::string> set_mcp_bind(Config& c, std::string_view v) {
   Result<net::HostPort> hp = net::parse_host_port(v);
   if (!hp) {
@@ -327,6 +341,9 @@ std::array<Entry, kSettingCount> build_entries() {
       text_entry(S(I::kHostProc, "AGENT_HOST_PROC", "--host-proc", "DIR",
                    "procfs root (the host's /proc mounted in a container)"),
                  set_host_proc, [](const Config& c) { return some(c.host_proc); }),
+      text_entry(S(I::kUser, "AGENT_USER", "--user", "NAME",
+                   "account the network process runs as when started as root (root: no drop)"),
+                 set_user, [](const Config& c) { return some(c.user); }),
       boolean_entry(S(I::kMcpEnabled, "AGENT_MCP_ENABLED", "--mcp-enabled", "", "serve MCP over HTTP"),
                     [](Config& c, bool v) { c.mcp_enabled = v; },
                     [](const Config& c) { return boolean_text(c.mcp_enabled); }),

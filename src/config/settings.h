@@ -41,6 +41,7 @@ inline constexpr uint16_t kDefaultPortScanFirst = 10000;
 inline constexpr uint16_t kDefaultPortScanLast = 30000;
 inline constexpr int64_t kDefaultPortScanIntervalSeconds = 60;
 inline constexpr std::string_view kDefaultHostProc = "/proc";
+inline constexpr std::string_view kDefaultUser = "sigma-agent";
 inline constexpr bool kDefaultMcpEnabled = true;
 inline constexpr std::string_view kDefaultMcpBind = "127.0.0.1:9103";
 inline constexpr LogLevel kDefaultLogLevel = LogLevel::kInfo;
@@ -73,6 +74,7 @@ enum class SettingId {
   kPortScanRange,
   kPortScanInterval,
   kHostProc,
+  kUser,
   kMcpEnabled,
   kMcpBind,
   kMcpToken,
@@ -165,6 +167,9 @@ struct Config {
   PortRange port_scan_range;
   int64_t port_scan_interval_s = kDefaultPortScanIntervalSeconds;
   std::string host_proc = std::string(kDefaultHostProc);
+  // The account the network process runs as when started as root; "root"
+  // keeps one process with root's privileges (as chronyd -u root does).
+  std::string user = std::string(kDefaultUser);
   bool mcp_enabled = kDefaultMcpEnabled;
   std::string mcp_bind = std::string(kDefaultMcpBind);  // as written
   net::HostPort mcp_bind_address = default_mcp_bind_address();  // mcp_bind, parsed

@@ -51,6 +51,11 @@ std::vector<std::string> base_environment(const std::map<std::string, std::strin
       env.push_back(std::string(keep) + "=" + v);
     }
   }
+  // The suite runs as root in CI; without a test's own AGENT_USER the daemon
+  // keeps one process as before (privsep_test sets a real user).
+  if (extra.count("AGENT_USER") == 0) {
+    env.push_back("AGENT_USER=root");
+  }
   for (const auto& [k, v] : extra) {
     env.push_back(k + "=" + v);
   }
@@ -62,6 +67,11 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
   std::vector<std::string> argv_s;
   argv_s.push_back(chroot_dir.empty() ? agent_binary() : "/sigma-agent");
   argv_s.insert(argv_s.end(), args.begin(), args.end());
+  // An empty root has no /etc/passwd: as in base_environment, keep one
+  // process unless the test names a user (here as a flag: no environment).
+  if (!chroot_dir.empty() && env.count("AGENT_USER") == 0) {
+    argv_s.push_back("--user=root");
+  }
   std::vector<std::string> env_s;
   if (chroot_dir.empty()) {
     env_s = base_environment(env);
