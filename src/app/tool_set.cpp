@@ -65,7 +65,8 @@ mcp::ServerInfo server_info() {
       "Tools of one fleet node. query_metrics reports capacity (CPU, memory, disk, load); allocate_ports "
       "hands out TCP/UDP ports verified free on this node; query_envoy_routes lists the node's Envoy routes "
       "from the fleet's control plane; agent_check_update says whether a newer agent is released and the "
-      "command an operator runs to install it.";
+      "command an operator runs to install it; query_traffic ranks the node's TCP connections by bytes moved, "
+      "with their owning processes.";
   return info;
 }
 

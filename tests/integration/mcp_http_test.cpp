@@ -89,6 +89,16 @@ TEST_CASE("ping, tools/list and tools/call work without a session") {
     CHECK(t.find("outputSchema")->find("type")->as_string() == "object");
     CHECK(t.find("annotations")->find("readOnlyHint") != nullptr);
   }
+  // initialize's instructions introduce every listed tool to the model.
+  r = mcp_post(d.mcp_port(),
+               R"({"jsonrpc":"2.0","id":10,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+               R"("capabilities":{},"clientInfo":{"name":"test","version":"1"}}})");
+  REQUIRE(r.status == 200);
+  const std::string instructions = body_json(r).find("result")->find("instructions")->as_string();
+  for (const Value& t : tools->as_array()) {
+    CAPTURE(t.find("name")->as_string());
+    CHECK(instructions.find(t.find("name")->as_string()) != std::string::npos);
+  }
 
   r = mcp_post(d.mcp_port(), R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"query_metrics"}})", v);
   REQUIRE(r.status == 200);
