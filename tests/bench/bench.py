@@ -353,12 +353,18 @@ def pinned(argv, cpus):
     return ["taskset", "-c", cpus, *argv] if cpus else argv
 
 
+def daemon_env():
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AGENT_USER": "nobody"}
+
+
 def start_sigma(args, port, extra=(), cpus=None, name="sigma-agent"):
     argv = [args.bin, "--config=/dev/null", f"--mcp-bind={LOCAL_HOST}:{port}", "--metrics-port=0", *extra]
     log_path = os.path.join(args.out, f"{name}.log")
     log_file = open(log_path, "ab")
-    # A clean environment: AGENT_* / SIGMA_* of the caller must not reach the daemon.
-    proc = PROCS.start(name, pinned(argv, cpus), env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+    # A clean environment: AGENT_* / SIGMA_* of the caller must not reach the
+    # daemon. Started as root it splits off its privileged helper and drops to
+    # AGENT_USER, as in production; "nobody" exists on every Debian host.
+    proc = PROCS.start(name, pinned(argv, cpus), env=daemon_env(),
                        stdout=subprocess.DEVNULL, stderr=log_file)
     log_file.close()
     wait_connectable(proc, port, name)
@@ -668,8 +674,7 @@ def sigma_startup(args):
         # No preexec_fn and close_fds=False let Popen use posix_spawn: a fork of
         # this Python process would cost more than the daemon's own startup.
         t0 = time.perf_counter()
-        proc = PROCS.spawn_plain("sigma-agent-startup", argv,
-                                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        proc = PROCS.spawn_plain("sigma-agent-startup", argv, env=daemon_env(),
                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while True:
             try:

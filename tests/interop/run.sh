@@ -81,7 +81,10 @@ start_daemon() {
   local name=$1
   shift
   local log="$work/$name.log"
-  env -i PATH="$PATH" "$bin" "$@" >"$work/$name.out" 2>"$log" &
+  # Run as root (CI is), the daemon would drop to AGENT_USER, which a test
+  # machine may lack and which could not read this script's private token
+  # file: the protocol is under test here, privilege separation in make check.
+  env -i PATH="$PATH" AGENT_USER=root "$bin" "$@" >"$work/$name.out" 2>"$log" &
   daemon_pid=$!
   pids+=("$daemon_pid")
   local deadline=$((SECONDS + ready_timeout_s))
@@ -299,7 +302,7 @@ echo "== non-loopback bind without a token"
 metrics_port=$(free_port)
 refused_port=$(free_port)
 metrics_url="http://127.0.0.1:$metrics_port/metrics"
-env -i PATH="$PATH" "$bin" --mcp-bind "0.0.0.0:$refused_port" --metrics-port "$metrics_port" \
+env -i PATH="$PATH" AGENT_USER=root "$bin" --mcp-bind "0.0.0.0:$refused_port" --metrics-port "$metrics_port" \
   --metrics-bind 127.0.0.1 >"$work/refused.out" 2>"$work/refused.log" &
 refused_pid=$!
 pids+=("$refused_pid")
