@@ -35,6 +35,8 @@ class Fake final : public host::HostOps {
     __builtin_trap();
   }
   Result<std::vector<int>> list_pids() const override { __builtin_trap(); }
+  Result<std::vector<host::InterfaceAddress>> interface_addresses() const override { __builtin_trap(); }
+  Result<host::SockDiagDump> sock_diag_dump(const host::SockDiagQuery&) const override { __builtin_trap(); }
   Result<std::vector<uint64_t>> socket_inodes(int pid) const override {
     if (pid <= 0) {
       __builtin_trap();  // the decoder must have refused it
