@@ -8,41 +8,27 @@
 #include <string>
 
 #include "base/log.h"
+#include "priv/channel.h"
 #include "priv/protocol.h"
 
 namespace sigma::priv {
 namespace {
 
-Status write_all(int fd, const std::string& bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<size_t>(n);
-    } else if (n < 0 && errno != EINTR) {
-      return Status::from_errno("privileged helper channel", errno);
-    }
-  }
-  return Status::ok();
-}
-
 // SO_RCVTIMEO bounds each read, so a helper that stopped answering cannot
 // hold the scan (and the mutex) for ever.
-Status read_exact(int fd, uint8_t* out, size_t size) {
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, out + got, size - got);
-    if (n > 0) {
-      got += static_cast<size_t>(n);
-    } else if (n == 0) {
+Status read_reply(int fd, uint8_t* out, size_t size) {
+  switch (read_exact(fd, out, size)) {
+    case ChannelRead::kFull:
+      return Status::ok();
+    case ChannelRead::kEofAtStart:
+    case ChannelRead::kEofInside:
       return Status::unavailable("privileged helper closed the channel");
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    case ChannelRead::kTimedOut:
       return Status::deadline_exceeded("privileged helper did not answer in time");
-    } else if (errno != EINTR) {
-      return Status::from_errno("privileged helper channel", errno);
-    }
+    case ChannelRead::kError:
+      break;
   }
-  return Status::ok();
+  return Status::from_errno("privileged helper channel", errno);
 }
 
 }  // namespace
@@ -73,12 +59,13 @@ Status HelperHostOps::ask(int pid, std::vector<uint64_t>& out) const {
   if (pid <= 0) {
     return Status::error("no such process id");  // never sent: the helper would close the channel
   }
-  if (Status s = write_all(channel_.get(), encode_socket_inodes_request(pid)); !s) {
+  if (!write_all(channel_.get(), encode_socket_inodes_request(pid))) {
+    Status s = Status::from_errno("privileged helper channel", errno);
     give_up(s);
     return s;
   }
   uint8_t head[kHeaderSize];
-  if (Status s = read_exact(channel_.get(), head, sizeof head); !s) {
+  if (Status s = read_reply(channel_.get(), head, sizeof head); !s) {
     give_up(s);
     return s;
   }
@@ -93,7 +80,7 @@ Status HelperHostOps::ask(int pid, std::vector<uint64_t>& out) const {
   }
   // decode_reply_header bounded body_length (8 MiB at most).
   std::string body(header->body_length, '\0');
-  if (Status s = read_exact(channel_.get(), reinterpret_cast<uint8_t*>(body.data()), body.size()); !s) {
+  if (Status s = read_reply(channel_.get(), reinterpret_cast<uint8_t*>(body.data()), body.size()); !s) {
     give_up(s);
     return s;
   }
